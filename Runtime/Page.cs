@@ -1,0 +1,230 @@
+namespace FaultLine;
+
+/// <summary>
+/// struct page: one 4 KiB frame with its contents, reference count, pin count and page lock.
+/// <see cref="RefCount"/> counts the mapping (1 while mapped) and FOLL_GET references;
+/// <see cref="PinCount"/> counts FOLL_PIN pins. The kernel folds pins into the refcount with
+/// GUP_PIN_COUNTING_BIAS; the model keeps them apart so each release can be checked against its kind.
+/// </summary>
+public sealed class Page
+{
+    /// <summary>PAGE_SIZE.</summary>
+    public const int Size = 4096;
+
+    /// <summary>PAGE_SHIFT.</summary>
+    public const int Shift = 12;
+
+    private static long nextPfn = 0x1000;
+
+    private readonly object gate = new();
+    private readonly WaitQueueHead lockWaiters = new() { Name = "page lock" };
+    private readonly Dictionary<KernelTask, int> pinOwners = new();
+    private readonly Dictionary<KernelTask, int> refOwners = new();
+    private int refCount = 1;
+    private int pinCount;
+    private KernelTask? lockOwner;
+
+    /// <summary>alloc_page(): a new zeroed page with one reference (its mapping).</summary>
+    public Page()
+    {
+        Pfn = Interlocked.Increment(ref nextPfn);
+        Data = new byte[Size];
+    }
+
+    /// <summary>The page frame number.</summary>
+    public long Pfn { get; }
+
+    /// <summary>The page contents.</summary>
+    public byte[] Data { get; }
+
+    /// <summary>page_ref_count(): 1 for the mapping plus one per FOLL_GET reference.</summary>
+    public int RefCount => Volatile.Read(ref refCount);
+
+    /// <summary>The number of FOLL_PIN pins (folio_maybe_dma_pinned when &gt; 0).</summary>
+    public int PinCount => Volatile.Read(ref pinCount);
+
+    /// <summary>PageLocked().</summary>
+    public bool IsLocked => Volatile.Read(ref lockOwner) is not null;
+
+    /// <summary>lock_page(): takes the page lock, sleeping uninterruptibly while another task holds it.</summary>
+    [MaySleep]
+    public void Lock()
+    {
+        SleepChecks.MightSleep("lock_page", blockingPrimitive: true);
+        LockSlow(TaskState.Uninterruptible);
+    }
+
+    /// <summary>trylock_page(): true if the page lock was free and is now held; never sleeps.</summary>
+    public bool TryLock()
+    {
+        var me = KernelTask.Current;
+        if (Interlocked.CompareExchange(ref lockOwner, me, null) is not null)
+        {
+            return false;
+        }
+
+        // Like the kernel's lockdep, the model does not track page locks: they are handed between
+        // tasks (VM_FAULT_LOCKED) and released by whoever finishes the I/O.
+        return true;
+    }
+
+    /// <summary>lock_page_killable(): 0 with the page locked, or -EINTR if a fatal signal arrives first.</summary>
+    [MaySleep]
+    public int LockKillable()
+    {
+        SleepChecks.MightSleep("lock_page_killable", blockingPrimitive: true);
+        return LockSlow(TaskState.Killable);
+    }
+
+    /// <summary>unlock_page(): releases the page lock and wakes its waiters. Unlocking an unlocked page is a BUG.</summary>
+    public void Unlock()
+    {
+        var held = Interlocked.Exchange(ref lockOwner, null);
+        if (held is null)
+        {
+            throw new KernelBugException($"unlock_page: page 0x{Pfn:x} is not locked");
+        }
+
+        lockWaiters.WakeUpAll();
+    }
+
+    /// <inheritdoc />
+    public override string ToString() => $"page pfn=0x{Pfn:x} ref={RefCount} pin={PinCount}";
+
+    /// <summary>
+    /// folio_wait_locked / folio_wait_locked_killable: sleeps until the page is unlocked, without
+    /// taking the lock. 0, or -EINTR when killable and a fatal signal arrives.
+    /// </summary>
+    internal int WaitUnlocked(bool killable)
+    {
+        var state = killable ? TaskState.Killable : TaskState.Uninterruptible;
+        if (!IsLocked)
+        {
+            return 0;
+        }
+
+        var r = Wait.WaitEventCore(lockWaiters, () => !IsLocked, state, exclusive: false);
+        return r == 0 ? 0 : -Errno.EINTR;
+    }
+
+    /// <summary>__folio_lock without the might_sleep check (the caller ran it).</summary>
+    internal void LockCore() => LockSlow(TaskState.Uninterruptible);
+
+    /// <summary>__folio_lock_killable without the might_sleep check.</summary>
+    internal int LockKillableCore() => LockSlow(TaskState.Killable);
+
+    internal void GrabPin(KernelTask by)
+    {
+        lock (gate)
+        {
+            pinCount++;
+            pinOwners[by] = pinOwners.GetValueOrDefault(by) + 1;
+        }
+
+        by.PagesTaken.Add(this);
+    }
+
+    internal void GrabRef(KernelTask by)
+    {
+        lock (gate)
+        {
+            refCount++;
+            refOwners[by] = refOwners.GetValueOrDefault(by) + 1;
+        }
+
+        by.PagesTaken.Add(this);
+    }
+
+    /// <summary>Drops one pin, charged to <paramref name="by"/> if it holds one, else to any holder (a hand-off).</summary>
+    internal bool DropPin(KernelTask by)
+    {
+        lock (gate)
+        {
+            if (pinCount == 0)
+            {
+                return false;
+            }
+
+            pinCount--;
+            Discharge(pinOwners, by);
+            return true;
+        }
+    }
+
+    /// <summary>Drops one FOLL_GET reference; false when only the mapping's reference is left.</summary>
+    internal bool DropRef(KernelTask by)
+    {
+        lock (gate)
+        {
+            if (refCount <= 1)
+            {
+                return false;
+            }
+
+            refCount--;
+            Discharge(refOwners, by);
+            return true;
+        }
+    }
+
+    internal int PinsOwnedBy(KernelTask task)
+    {
+        lock (gate)
+        {
+            return pinOwners.GetValueOrDefault(task);
+        }
+    }
+
+    internal int RefsOwnedBy(KernelTask task)
+    {
+        lock (gate)
+        {
+            return refOwners.GetValueOrDefault(task);
+        }
+    }
+
+    private static void Discharge(Dictionary<KernelTask, int> owners, KernelTask by)
+    {
+        var from = owners.ContainsKey(by) ? by : owners.Keys.FirstOrDefault();
+        if (from is null)
+        {
+            return;
+        }
+
+        if (--owners[from] == 0)
+        {
+            owners.Remove(from);
+        }
+    }
+
+    private int LockSlow(TaskState state)
+    {
+        if (TryLock())
+        {
+            return 0;
+        }
+
+        var task = KernelTask.Current;
+        var entry = new WaitQueueEntry(task);
+        var result = 0;
+        for (;;)
+        {
+            Wait.PrepareToWait(lockWaiters, entry, state);
+            if (TryLock())
+            {
+                break;
+            }
+
+            if (Signals.SignalPendingState(state, task))
+            {
+                result = -Errno.EINTR;
+                break;
+            }
+
+            Sched.ScheduleCore(Sched.MaxScheduleTimeout);
+        }
+
+        Wait.FinishWait(lockWaiters, entry);
+        return result;
+    }
+}
