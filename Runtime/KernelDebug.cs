@@ -60,6 +60,13 @@ public static class KernelDebug
     /// <summary>panic_on_warn: when set, every warning throws a <see cref="KernelBugException"/>.</summary>
     public static bool PanicOnWarn { get; set; }
 
+    /// <summary>
+    /// When set, every task records its stack as it goes to sleep (<see cref="KernelTask.SleepStack"/>),
+    /// so that a watchdog can say where a stuck task sleeps, like the hung-task detector's dump. Costly;
+    /// off by default.
+    /// </summary>
+    public static bool RecordSleepStacks { get; set; }
+
     /// <summary>All warnings reported since the last <see cref="ClearWarnings"/>, oldest first.</summary>
     public static IReadOnlyList<KernelWarning> Warnings
     {

@@ -60,6 +60,12 @@ public sealed class KernelTask
     /// <summary>fatal_signal_pending(): SIGKILL is pending.</summary>
     public bool FatalSignalPending => (Volatile.Read(ref pendingSignals) & SignalBit(Signal.SIGKILL)) != 0;
 
+    /// <summary>
+    /// Where the task last went to sleep, when <see cref="KernelDebug.RecordSleepStacks"/> is set
+    /// (null otherwise, or while it runs).
+    /// </summary>
+    public string? SleepStack { get; private set; }
+
     /// <summary>True once the task's body has returned or thrown.</summary>
     public bool HasExited => exited.IsSet;
 
@@ -220,6 +226,11 @@ public sealed class KernelTask
                 return true;
             }
 
+            if (KernelDebug.RecordSleepStacks)
+            {
+                SleepStack = Environment.StackTrace;
+            }
+
             if (timeoutMs == Timeout.Infinite)
             {
                 while (state != TaskState.Running)
@@ -227,6 +238,7 @@ public sealed class KernelTask
                     Monitor.Wait(PiLock);
                 }
 
+                SleepStack = null;
                 return true;
             }
 
@@ -237,12 +249,14 @@ public sealed class KernelTask
                 if (left <= 0)
                 {
                     state = TaskState.Running;
+                    SleepStack = null;
                     return false;
                 }
 
                 Monitor.Wait(PiLock, (int)left);
             }
 
+            SleepStack = null;
             return true;
         }
     }
