@@ -67,6 +67,12 @@ public static class KernelDebug
     /// </summary>
     public static bool RecordSleepStacks { get; set; }
 
+    /// <summary>
+    /// Whether each task keeps a ledger of the pins and references it took, for the FL4005 check at
+    /// task exit. On by default, like a debug kernel; the benchmarks measure GUP both ways.
+    /// </summary>
+    public static bool TrackPageOwners { get; set; } = true;
+
     /// <summary>All warnings reported since the last <see cref="ClearWarnings"/>, oldest first.</summary>
     public static IReadOnlyList<KernelWarning> Warnings
     {

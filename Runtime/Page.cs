@@ -16,12 +16,11 @@ public sealed class Page
 
     private static long nextPfn = 0x1000;
 
-    private readonly object gate = new();
     private readonly WaitQueueHead lockWaiters = new() { Name = "page lock" };
-    private readonly Dictionary<KernelTask, int> pinOwners = new();
-    private readonly Dictionary<KernelTask, int> refOwners = new();
     private int refCount = 1;
     private int pinCount;
+    private int pinHandoffs;
+    private int refHandoffs;
     private KernelTask? lockOwner;
 
     /// <summary>alloc_page(): a new zeroed page with one reference (its mapping).</summary>
@@ -115,86 +114,65 @@ public sealed class Page
 
     internal void GrabPin(KernelTask by)
     {
-        lock (gate)
+        Interlocked.Increment(ref pinCount);
+        if (KernelDebug.TrackPageOwners)
         {
-            pinCount++;
-            pinOwners[by] = pinOwners.GetValueOrDefault(by) + 1;
+            by.Ledger.Took(this, pin: true);
         }
-
-        by.PagesTaken.Add(this);
     }
 
     internal void GrabRef(KernelTask by)
     {
-        lock (gate)
+        Interlocked.Increment(ref refCount);
+        if (KernelDebug.TrackPageOwners)
         {
-            refCount++;
-            refOwners[by] = refOwners.GetValueOrDefault(by) + 1;
-        }
-
-        by.PagesTaken.Add(this);
-    }
-
-    /// <summary>Drops one pin, charged to <paramref name="by"/> if it holds one, else to any holder (a hand-off).</summary>
-    internal bool DropPin(KernelTask by)
-    {
-        lock (gate)
-        {
-            if (pinCount == 0)
-            {
-                return false;
-            }
-
-            pinCount--;
-            Discharge(pinOwners, by);
-            return true;
+            by.Ledger.Took(this, pin: false);
         }
     }
+
+    /// <summary>Drops one pin; false (and nothing changes) if the page is not pinned.</summary>
+    internal bool DropPin(KernelTask by) => Drop(ref pinCount, floor: 0, by, pin: true);
 
     /// <summary>Drops one FOLL_GET reference; false when only the mapping's reference is left.</summary>
-    internal bool DropRef(KernelTask by)
+    internal bool DropRef(KernelTask by) => Drop(ref refCount, floor: 1, by, pin: false);
+
+    /// <summary>Takes up to <paramref name="wanted"/> hand-off credits: releases other tasks made for its takers.</summary>
+    internal int ClaimHandoffs(int wanted, bool pin)
     {
-        lock (gate)
+        ref var credits = ref pin ? ref pinHandoffs : ref refHandoffs;
+        for (;;)
         {
-            if (refCount <= 1)
+            var have = Volatile.Read(ref credits);
+            var take = Math.Min(have, wanted);
+            if (take == 0 || Interlocked.CompareExchange(ref credits, have - take, have) == have)
+            {
+                return take;
+            }
+        }
+    }
+
+    private bool Drop(ref int count, int floor, KernelTask by, bool pin)
+    {
+        for (;;)
+        {
+            var have = Volatile.Read(ref count);
+            if (have <= floor)
             {
                 return false;
             }
 
-            refCount--;
-            Discharge(refOwners, by);
-            return true;
-        }
-    }
-
-    internal int PinsOwnedBy(KernelTask task)
-    {
-        lock (gate)
-        {
-            return pinOwners.GetValueOrDefault(task);
-        }
-    }
-
-    internal int RefsOwnedBy(KernelTask task)
-    {
-        lock (gate)
-        {
-            return refOwners.GetValueOrDefault(task);
-        }
-    }
-
-    private static void Discharge(Dictionary<KernelTask, int> owners, KernelTask by)
-    {
-        var from = owners.ContainsKey(by) ? by : owners.Keys.FirstOrDefault();
-        if (from is null)
-        {
-            return;
+            if (Interlocked.CompareExchange(ref count, have - 1, have) == have)
+            {
+                break;
+            }
         }
 
-        if (--owners[from] == 0)
+        if (KernelDebug.TrackPageOwners && !by.Ledger.Gave(this, pin))
         {
-            owners.Remove(from);
+            Interlocked.Increment(ref pin ? ref pinHandoffs : ref refHandoffs);
         }
+
+        return true;
     }
 
     private int LockSlow(TaskState state)
