@@ -84,15 +84,16 @@ public sealed class KernelTask
     internal int NowaitFaultDepth;
     internal bool SleepPrepared;
     internal readonly List<object> HeldLocks = new();
-    // Pages this task pinned or referenced; the owner counts live on the page, so that a pin handed
-    // to another task and released there is not reported as leaked.
-    internal readonly HashSet<Page> PagesTaken = new();
+    // Pins and references this task took, for the exit check; see PageLedger.
+    internal readonly PageLedger Ledger = new();
     internal InjectionStream? Injection;
 
     /// <summary>
     /// Starts a task (kernel_thread / a user thread entering the kernel) that runs <paramref name="body"/>
     /// on its own thread with <see cref="Current"/> set to it. When the body ends, the exit checks run:
-    /// a lock still held is reported as FL4007, pinned or referenced pages still held as FL4005.
+    /// a lock still held is reported as FL4007, pinned or referenced pages still held as FL4005. Under
+    /// <see cref="KernelDebug.PanicOnWarn"/> such a warning is rethrown by <see cref="Join()"/>, like a
+    /// failure of the body. Throws <see cref="ArgumentNullException"/> for a null comm or body.
     /// </summary>
     public static KernelTask Start(string comm, MmStruct? mm, Action body)
     {
@@ -114,8 +115,19 @@ public sealed class KernelTask
             }
             finally
             {
-                task.ExitChecks();
-                task.exited.Set();
+                try
+                {
+                    task.ExitChecks();
+                }
+                catch (KernelBugException e)
+                {
+                    // panic_on_warn at exit: surface it from Join instead of killing the process.
+                    task.failure ??= ExceptionDispatchInfo.Capture(e);
+                }
+                finally
+                {
+                    task.exited.Set();
+                }
             }
         })
         {
@@ -277,13 +289,13 @@ public sealed class KernelTask
             KernelDebug.Warn("FL4007", $"lock held when task exits: {held} still held by {Comm}");
         }
 
-        var pins = PagesTaken.Sum(p => p.PinsOwnedBy(this));
+        var pins = Ledger.Outstanding(pin: true);
         if (pins > 0)
         {
             KernelDebug.Warn("FL4005", $"{pins} pinned page(s) still pinned by {Comm} when it exits");
         }
 
-        var refs = PagesTaken.Sum(p => p.RefsOwnedBy(this));
+        var refs = Ledger.Outstanding(pin: false);
         if (refs > 0)
         {
             KernelDebug.Warn("FL4005", $"{refs} page reference(s) from get_user_pages still held by {Comm} when it exits");
