@@ -28,9 +28,20 @@ internal static class Lockdep
         return false;
     }
 
-    internal static bool IsHeld(object lockObject, bool? write = null) =>
-        KernelTask.Current.HeldLocks.Any(h => h is HeldLock l && ReferenceEquals(l.Lock, lockObject)
-            && (write is null || l.Write == write));
+    internal static bool IsHeld(object lockObject, bool? write = null)
+    {
+        // Asked on every fault and GUP call: a plain loop, no allocation.
+        var held = KernelTask.Current.HeldLocks;
+        for (var i = 0; i < held.Count; i++)
+        {
+            if (held[i] is HeldLock l && ReferenceEquals(l.Lock, lockObject) && (write is null || l.Write == write))
+            {
+                return true;
+            }
+        }
+
+        return false;
+    }
 }
 
 /// <summary>
@@ -95,14 +106,19 @@ public sealed class RwSemaphore
     /// <summary>down_write_trylock(): takes it exclusively if that needs no wait; never sleeps.</summary>
     public bool DownWriteTrylock() => TryAcquire(write: true);
 
-    /// <summary>up_read(): releases a read hold. Releasing a lock nobody holds is reported (FL4007) and ignored.</summary>
+    /// <summary>
+    /// up_read(): releases a read hold. Releasing a lock the caller does not hold for read (nobody holds
+    /// it, or only other tasks do: lockdep's "bad unlock balance") is reported (FL4007) and ignored.
+    /// </summary>
     public void UpRead()
     {
         lock (gate)
         {
-            if (readers == 0)
+            if (readers == 0 || !Lockdep.IsHeld(this, write: false))
             {
-                KernelDebug.Warn("FL4007", $"up_read: {Name} is not held for read (released twice?)");
+                KernelDebug.Warn("FL4007", readers == 0
+                    ? $"up_read: {Name} is not held for read (released twice?)"
+                    : $"up_read: {Name} is not held for read by {KernelTask.Current.Comm} (bad unlock balance)");
                 return;
             }
 
@@ -113,14 +129,16 @@ public sealed class RwSemaphore
         waiters.WakeUpAll();
     }
 
-    /// <summary>up_write(): releases the write hold. Releasing a lock the caller does not hold is reported (FL4007) and ignored.</summary>
+    /// <summary>up_write(): releases the write hold. Releasing a lock the caller does not hold for write is reported (FL4007) and ignored.</summary>
     public void UpWrite()
     {
         lock (gate)
         {
-            if (writer is null)
+            if (writer is null || !ReferenceEquals(writer, KernelTask.Current))
             {
-                KernelDebug.Warn("FL4007", $"up_write: {Name} is not held for write (released twice?)");
+                KernelDebug.Warn("FL4007", writer is null
+                    ? $"up_write: {Name} is not held for write (released twice?)"
+                    : $"up_write: {Name} is held for write by {writer.Comm}, not by {KernelTask.Current.Comm}");
                 return;
             }
 

@@ -27,14 +27,22 @@ public sealed class Page
     public Page()
     {
         Pfn = Interlocked.Increment(ref nextPfn);
-        Data = new byte[Size];
     }
 
     /// <summary>The page frame number.</summary>
     public long Pfn { get; }
 
-    /// <summary>The page contents.</summary>
-    public byte[] Data { get; }
+    /// <summary>The page contents; allocated on first use, so untouched pages cost no 4 KiB (a zero page until then).</summary>
+    public byte[] Data
+    {
+        get
+        {
+            var data = Volatile.Read(ref contents);
+            return data ?? Interlocked.CompareExchange(ref contents, new byte[Size], null) ?? contents!;
+        }
+    }
+
+    private byte[]? contents;
 
     /// <summary>page_ref_count(): 1 for the mapping plus one per FOLL_GET reference.</summary>
     public int RefCount => Volatile.Read(ref refCount);

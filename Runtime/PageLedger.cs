@@ -8,13 +8,14 @@ namespace FaultLine;
 /// </summary>
 internal sealed class PageLedger
 {
-    private readonly Dictionary<Page, int> pins = new(ReferenceEqualityComparer.Instance);
-    private readonly Dictionary<Page, int> refs = new(ReferenceEqualityComparer.Instance);
+    // Page keeps object identity for equality, so the default comparer hashes by reference.
+    private readonly Dictionary<Page, int> pins = new();
+    private readonly Dictionary<Page, int> refs = new();
 
     internal void Took(Page page, bool pin)
     {
-        var book = pin ? pins : refs;
-        book[page] = book.GetValueOrDefault(page) + 1;
+        ref var count = ref System.Runtime.InteropServices.CollectionsMarshal.GetValueRefOrAddDefault(pin ? pins : refs, page, out _);
+        count++;
     }
 
     /// <summary>Records a release by the owner; false if this task holds none on the page (a hand-off).</summary>

@@ -1,0 +1,40 @@
+using System.Runtime.InteropServices;
+
+namespace FaultLine.Benchmarks;
+
+/// <summary>
+/// FaultLine's benchmarks: `dotnet run -c Release --project tests/FaultLine.Benchmarks -- [runtime]`.
+/// Prints the machine, the date and a Markdown table for docs/performance.md. Never run in CI as a
+/// timed test: targets are ratios within one run, reported here.
+/// </summary>
+public static class Program
+{
+    public static int Main(string[] args)
+    {
+        var which = args.Length > 0 ? args[0] : "all";
+        if (which is not ("all" or "runtime"))
+        {
+            Console.Error.WriteLine($"unknown benchmark set '{which}'; use: all | runtime");
+            return 2;
+        }
+
+        Console.WriteLine($"FaultLine benchmarks, {DateTime.UtcNow:yyyy-MM-dd HH:mm} UTC");
+        Console.WriteLine($"machine: {Environment.ProcessorCount} cores, {RuntimeInformation.OSDescription}, {RuntimeInformation.FrameworkDescription}");
+        Console.WriteLine();
+        Console.WriteLine("| measurement | result | target | |");
+        Console.WriteLine("|---|---|---|---|");
+        var missed = 0;
+        foreach (var result in RuntimeBenchmarks.Run())
+        {
+            Console.WriteLine(result);
+            if (result.Met == false)
+            {
+                missed++;
+            }
+        }
+
+        Console.WriteLine();
+        Console.WriteLine(missed == 0 ? "all targets met" : $"{missed} target(s) missed");
+        return 0;
+    }
+}
