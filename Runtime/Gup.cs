@@ -5,7 +5,9 @@ namespace FaultLine;
 /// be short of the request) or a negated errno. Pages come back referenced (FOLL_GET, release with
 /// <see cref="PutPage"/>) or pinned (the Pin* forms, release with <see cref="UnpinUserPage"/>), for
 /// exactly the count returned. Whether the mmap lock can be dropped, and so whether the call can
-/// retry, wait for userfaults and be interrupted, depends on the form (rules 15-24).
+/// retry, wait for userfaults and be interrupted, depends on the form (rules 15-24). On an mm other
+/// than the current task's, the forms that take an mm act as get_user_pages_remote: FOLL_REMOTE, so
+/// their faults carry <see cref="FaultFlags.Remote"/> (rules 8, 22).
 /// </summary>
 public static class Gup
 {
@@ -49,7 +51,7 @@ public static class Gup
             throw new KernelBugException("get_user_pages_remote: locked is true but the caller does not hold the mmap lock");
         }
 
-        if (!IsValidGupArgs(pages, nrPages, ref gupFlags, FollFlags.Touch | FollFlags.Unlockable))
+        if (!IsValidGupArgs(pages, nrPages, ref gupFlags, FollFlags.Touch | FollFlags.Unlockable | RemoteFlag(mm)))
         {
             return -Errno.EINVAL;
         }
@@ -96,7 +98,7 @@ public static class Gup
             throw new KernelBugException("pin_user_pages_remote: locked is true but the caller does not hold the mmap lock");
         }
 
-        if (!IsValidGupArgs(pages, nrPages, ref gupFlags, FollFlags.Pin | FollFlags.Touch | FollFlags.Unlockable))
+        if (!IsValidGupArgs(pages, nrPages, ref gupFlags, FollFlags.Pin | FollFlags.Touch | FollFlags.Unlockable | RemoteFlag(mm)))
         {
             return 0;
         }
@@ -190,7 +192,7 @@ public static class Gup
     private static long CallLocked(MmStruct mm, ulong start, long nrPages, FollFlags gupFlags, Page[]? pages, FollFlags toSet, bool pin)
     {
         ArgumentNullException.ThrowIfNull(mm);
-        if (!IsValidGupArgs(pages, nrPages, ref gupFlags, toSet | (pin ? FollFlags.Pin : FollFlags.None)))
+        if (!IsValidGupArgs(pages, nrPages, ref gupFlags, toSet | RemoteFlag(mm) | (pin ? FollFlags.Pin : FollFlags.None)))
         {
             return pin ? 0 : -Errno.EINVAL;
         }
@@ -212,7 +214,7 @@ public static class Gup
             throw new KernelBugException($"{(pin ? "pin" : "get")}_user_pages_unlocked: the caller must not hold the mmap lock (it would deadlock)");
         }
 
-        if (!IsValidGupArgs(pages, nrPages, ref gupFlags, FollFlags.Touch | FollFlags.Unlockable | (pin ? FollFlags.Pin : FollFlags.None)))
+        if (!IsValidGupArgs(pages, nrPages, ref gupFlags, FollFlags.Touch | FollFlags.Unlockable | RemoteFlag(mm) | (pin ? FollFlags.Pin : FollFlags.None)))
         {
             return pin ? 0 : -Errno.EINVAL;
         }
@@ -220,6 +222,13 @@ public static class Gup
         var locked = false;
         return GetUserPagesLockedCore(mm, start, nrPages, pages, ref locked, gupFlags);
     }
+
+    /// <summary>
+    /// FOLL_REMOTE for an mm that is not the current task's: the mm-taking forms are
+    /// get_user_pages_remote there (rule 22), and the fault is raised with FAULT_FLAG_REMOTE (rule 8).
+    /// </summary>
+    private static FollFlags RemoteFlag(MmStruct mm) =>
+        ReferenceEquals(KernelTask.Current.Mm, mm) ? FollFlags.None : FollFlags.Remote;
 
     private static long CallFast(ulong start, long nrPages, FollFlags gupFlags, Page[] pages, bool pin)
     {
@@ -416,8 +425,9 @@ public static class Gup
             locked = false;
         }
 
-        // Since v6.7: no progress without FOLL_NOWAIT is an error, not 0 (case 2).
-        if (pagesDone == 0 && (flags & FollFlags.Nowait) == 0)
+        // Since v6.7: no progress without FOLL_NOWAIT is an error, not 0 (case 2): WARN_ON_ONCE, -EFAULT.
+        if (KernelDebug.WarnOnOnce(pagesDone == 0 && (flags & FollFlags.Nowait) == 0,
+                "__get_user_pages_locked: no page taken and no error without FOLL_NOWAIT; returning -EFAULT"))
         {
             pagesDone = -Errno.EFAULT;
         }
