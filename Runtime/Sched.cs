@@ -9,10 +9,12 @@ public static class Sched
     /// <summary>
     /// set_current_state(state): stores the state with a full barrier, so that a condition tested
     /// after it cannot be read before the store (rule 43). Set the state, then test the condition,
-    /// then <see cref="Schedule"/>.
+    /// then <see cref="Schedule"/>. Throws <see cref="ArgumentOutOfRangeException"/> for a value that is
+    /// not a <see cref="TaskState"/> (no waker could ever match it).
     /// </summary>
     public static void SetCurrentState(TaskState state)
     {
+        CheckState(state);
         var task = KernelTask.Current;
         task.SetState(state);
         task.SleepPrepared = state != TaskState.Running;
@@ -63,6 +65,15 @@ public static class Sched
         }
 
         return ScheduleCore(ticks);
+    }
+
+    /// <summary>Rejects a task state the model does not know: a sleep in it could never be woken.</summary>
+    internal static void CheckState(TaskState state)
+    {
+        if (state is not (TaskState.Running or TaskState.Interruptible or TaskState.Uninterruptible or TaskState.Killable))
+        {
+            throw new ArgumentOutOfRangeException(nameof(state), state, "not a task state: Running, Interruptible, Uninterruptible or Killable");
+        }
     }
 
     /// <summary>The sleep without the entry checks, for primitives that already ran their own.</summary>

@@ -98,14 +98,19 @@ public sealed class Userfaultfd
     /// <summary>
     /// UFFDIO_REGISTER: serve missing-page faults in [<paramref name="start"/>, start + len) from this
     /// context. The range must be page aligned and exactly covered by anonymous VMAs not registered
-    /// elsewhere. Returns 0, -EINVAL (bad range, holes, non-anonymous VMA, WP mode, released context)
-    /// or -EBUSY (registered with another context).
+    /// elsewhere. Returns 0, -EINVAL (bad range, holes, non-anonymous VMA, WP mode), -EBUSY (registered
+    /// with another context) or -EBADF (the context was released: its file is closed).
     /// </summary>
     [MaySleep]
     public int Register(ulong start, ulong len, UffdRegisterMode mode)
     {
         const ulong mask = Page.Size - 1;
-        if (released || (start & mask) != 0 || (len & mask) != 0 || len == 0 || start + len < start || mode != UffdRegisterMode.Missing)
+        if (released)
+        {
+            return -Errno.EBADF;
+        }
+
+        if ((start & mask) != 0 || (len & mask) != 0 || len == 0 || start + len < start || mode != UffdRegisterMode.Missing)
         {
             return -Errno.EINVAL;
         }
@@ -206,14 +211,21 @@ public sealed class Userfaultfd
     /// <summary>
     /// UFFDIO_COPY: fills the pages at <paramref name="dst"/> with <paramref name="src"/> (whole pages)
     /// and, unless <see cref="UffdCopyMode.DontWake"/>, wakes the tasks waiting on them. Returns the
-    /// bytes copied, or -EINVAL (unaligned, empty, not whole pages), -ENOENT (not a range of this
-    /// context), -EEXIST (the first page is already there).
+    /// bytes copied, or -EINVAL (unaligned, empty, not whole pages, a range that wraps, an unknown mode
+    /// bit), -ENOENT (not a range of this context), -EEXIST (the first page is already there), -EBADF
+    /// (the context was released).
     /// </summary>
     [MaySleep]
     public int Copy(ulong dst, byte[] src, UffdCopyMode mode = UffdCopyMode.None)
     {
         ArgumentNullException.ThrowIfNull(src);
-        if ((dst & (Page.Size - 1)) != 0 || src.Length == 0 || src.Length % Page.Size != 0)
+        if (released)
+        {
+            return -Errno.EBADF;
+        }
+
+        if ((dst & (Page.Size - 1)) != 0 || src.Length == 0 || src.Length % Page.Size != 0
+            || dst + (ulong)src.Length < dst || (mode & ~UffdCopyMode.DontWake) != 0)
         {
             return -Errno.EINVAL;
         }
@@ -258,9 +270,19 @@ public sealed class Userfaultfd
         return copied > 0 ? copied : error;
     }
 
-    /// <summary>UFFDIO_WAKE: wakes the tasks waiting on faults in [<paramref name="start"/>, start + len).</summary>
+    /// <summary>
+    /// UFFDIO_WAKE: wakes the tasks waiting on faults in [<paramref name="start"/>, start + len). A range
+    /// that is unaligned, empty or wraps is the kernel's -EINVAL (validate_range): it throws
+    /// <see cref="ArgumentException"/> and wakes nobody.
+    /// </summary>
     public void Wake(ulong start, ulong len)
     {
+        const ulong mask = Page.Size - 1;
+        if ((start & mask) != 0 || (len & mask) != 0 || len == 0 || start + len < start)
+        {
+            throw new ArgumentException($"-EINVAL: UFFDIO_WAKE range [0x{start:x}, +0x{len:x}) is not a non-empty, page-aligned range", nameof(len));
+        }
+
         var range = new WakeRange(start, len);
         faultPendingWqh.WakeUpCommon(TaskStates.Normal, 0, range);
         faultWqh.WakeUpCommon(TaskStates.Normal, 0, range);

@@ -157,12 +157,13 @@ public sealed class WaitQueueHead
 
     internal void RemoveLocked(WaitQueueEntry entry)
     {
-        if (!entry.queued)
+        // Only the list that holds the entry may mark it unqueued: an entry that read() moved to
+        // another queue must stay findable there (userfaultfd dequeues from both).
+        if (!entry.queued || !entries.Remove(entry))
         {
             return;
         }
 
-        entries.Remove(entry);
         Volatile.Write(ref entry.queued, false);
     }
 
@@ -185,11 +186,13 @@ public static class Wait
     /// <summary>
     /// prepare_to_wait(): queues <paramref name="entry"/> (non-exclusive) if it is not queued and sets
     /// the current state to <paramref name="state"/>, under the queue lock. Test the condition after it.
+    /// Throws <see cref="ArgumentOutOfRangeException"/> for a state that is not a <see cref="TaskState"/>.
     /// </summary>
     public static void PrepareToWait(WaitQueueHead wq, WaitQueueEntry entry, TaskState state)
     {
         ArgumentNullException.ThrowIfNull(wq);
         ArgumentNullException.ThrowIfNull(entry);
+        Sched.CheckState(state);
         lock (wq.Lock)
         {
             entry.Exclusive = false;
@@ -203,6 +206,7 @@ public static class Wait
     {
         ArgumentNullException.ThrowIfNull(wq);
         ArgumentNullException.ThrowIfNull(entry);
+        Sched.CheckState(state);
         lock (wq.Lock)
         {
             entry.Exclusive = true;
