@@ -183,7 +183,8 @@ public static class Gup
     /// fixup_user_fault(mm, address, flags, &amp;unlocked): resolves one fault with AllowRetry | Killable.
     /// The caller holds the mmap lock and holds it again on return, but if the lock was dropped on the
     /// way, <paramref name="unlocked"/> is set and any VMA the caller looked up is stale (rule 28).
-    /// Returns 0, -EFAULT (no VMA or no permission), -EINTR (SIGKILL), or the fault's errno.
+    /// Returns 0, -EFAULT (no VMA or no permission), -EINTR (SIGKILL), or the fault's errno. Throws
+    /// <see cref="KernelBugException"/> without the mmap lock held or with RetryNowait in the flags.
     /// </summary>
     [MaySleep]
     public static int FixupUserFault(MmStruct mm, ulong address, FaultFlags faultFlags, ref bool unlocked) =>
@@ -752,6 +753,12 @@ public static class Gup
             return -Errno.EINVAL;
         }
 
+        if ((faultFlags & FaultFlags.RetryNowait) != 0)
+        {
+            // A Retry under RetryNowait keeps the lock, and the retry step would take it again.
+            throw new KernelBugException("fixup_user_fault: FAULT_FLAG_RETRY_NOWAIT is not for fixup_user_fault (its retry re-takes the mmap lock it still holds)");
+        }
+
         if (allowRetry)
         {
             faultFlags |= FaultFlags.AllowRetry | FaultFlags.Killable;
@@ -799,10 +806,7 @@ public static class Gup
             if ((ret & VmFaultResult.Retry) != 0)
             {
                 // Re-take the lock, say so, and look the VMA up again: the old one may be gone.
-                if ((faultFlags & FaultFlags.RetryNowait) == 0)
-                {
-                    mm.MmapReadLock();
-                }
+                mm.MmapReadLock();
 
                 unlocked = true;
                 faultFlags |= FaultFlags.Tried;

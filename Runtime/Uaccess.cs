@@ -9,13 +9,20 @@ namespace FaultLine;
 /// </summary>
 public static class Uaccess
 {
-    /// <summary>copy_from_user(dst, src, n): copies <paramref name="n"/> bytes from user address <paramref name="src"/>. Returns the bytes NOT copied (0 on success).</summary>
+    /// <summary>
+    /// copy_from_user(dst, src, n): copies <paramref name="n"/> bytes from user address <paramref name="src"/>.
+    /// Returns the bytes NOT copied (0 on success); those bytes of <paramref name="dst"/> are zeroed.
+    /// </summary>
     [MaySleep]
     public static int CopyFromUser(byte[] dst, ulong src, int n)
     {
         ArgumentNullException.ThrowIfNull(dst);
         CheckCount(n, dst.Length);
-        return Copy(src, n, write: false, (pageData, pageOffset, done, chunk) => Array.Copy(pageData, pageOffset, dst, done, chunk));
+        var left = Copy(src, n, write: false, (pageData, pageOffset, done, chunk) => Array.Copy(pageData, pageOffset, dst, done, chunk));
+
+        // _copy_from_user zero-fills what it could not copy, so no stale kernel data leaks to the caller.
+        Array.Clear(dst, n - left, left);
+        return left;
     }
 
     /// <summary>copy_to_user(dst, src, n): copies <paramref name="n"/> bytes to user address <paramref name="dst"/>. Returns the bytes NOT copied (0 on success).</summary>

@@ -20,7 +20,7 @@ public class SmokeTests
             seen = pages[0].Data[0];
             Gup.PutPage(pages[0]);
         });
-        var msg = uffd.Read();
+        var msg = UffdTestKit.ReadFault(uffd);
         Assert.Equal(UffdEvent.Pagefault, msg.Event);
         Assert.Equal(Base, msg.Address);
         Assert.Equal(Page.Size, uffd.Copy(Base, PageOf(0x5a)));
@@ -37,7 +37,7 @@ public class SmokeTests
         var mm = UffdMm(1, out var uffd);
         long result = 0;
         var vcpu = KernelTask.Start("vcpu", mm, () => result = Gup.GetUserPagesUnlocked(mm, Base, 1, FollFlags.Write | FollFlags.Interruptible, new Page[1]));
-        uffd.Read();
+        UffdTestKit.ReadFault(uffd);
         WaitUntilSleeping(vcpu, TaskState.Interruptible);
         vcpu.SendSignal(Signal.SIGUSR1);
         JoinOrFail(vcpu);
@@ -63,7 +63,7 @@ public class SmokeTests
             if (got == 1) Gup.PutPage(pages[0]);
         });
 
-        UffdMsg msg = uffd.Read();
+        UffdMsg msg = UffdTestKit.ReadFault(uffd); // uffd.Read() in the README; polled here under the watchdog
         uffd.Copy(msg.Address, new byte[Page.Size]);
         JoinOrFail(vcpu);
         Assert.Equal(1, got);

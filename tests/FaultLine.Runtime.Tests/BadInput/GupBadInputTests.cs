@@ -561,4 +561,21 @@ public class GupBadInputTests
         Assert.False(unlocked);
         Assert.Empty(ops.Calls);
     }
+
+    [Fact]
+    public void FixupUserFault_RetryNowaitIsAContractViolationNotAnEndlessRetry()
+    {
+        var mm = UffdMm(1, out _);
+        KernelBugException? bug = null;
+        RunTask("fixup", mm, () =>
+        {
+            mm.MmapReadLock();
+            var unlocked = false;
+            bug = Assert.Throws<KernelBugException>(() => Gup.FixupUserFault(mm, Base, FaultFlags.RetryNowait, ref unlocked));
+            Assert.True(mm.MmapLock.IsHeldByCurrent);
+            Assert.False(unlocked);
+            mm.MmapReadUnlock();
+        });
+        Assert.Contains("FAULT_FLAG_RETRY_NOWAIT", bug!.Message);
+    }
 }

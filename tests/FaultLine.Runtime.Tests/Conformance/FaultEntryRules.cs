@@ -306,4 +306,16 @@ public class FaultEntryRules
         Assert.False(mm.MmapLock.IsLocked);
         Assert.Empty(KernelDebug.Warnings);
     }
+
+    [Fact]
+    public void Rule31_CopyFromUserZeroFillsWhatItCouldNotCopy()
+    {
+        // Only page 0 is mapped: the copy stops at the hole and zeroes the rest of the buffer.
+        var mm = AnonMm(1, out _);
+        int left = -1;
+        var dst = Enumerable.Repeat((byte)0xee, 2 * Page.Size).ToArray();
+        RunTask("copier", mm, () => left = Uaccess.CopyFromUser(dst, Base, dst.Length));
+        Assert.Equal(Page.Size, left);
+        Assert.All(dst, b => Assert.Equal(0, b));
+    }
 }
