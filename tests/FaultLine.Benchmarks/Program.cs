@@ -3,7 +3,7 @@ using System.Runtime.InteropServices;
 namespace FaultLine.Benchmarks;
 
 /// <summary>
-/// FaultLine's benchmarks: `dotnet run -c Release --project tests/FaultLine.Benchmarks -- [runtime]`.
+/// FaultLine's benchmarks: `dotnet run -c Release --project tests/FaultLine.Benchmarks -- [all|analyzers|runtime]`.
 /// Prints the machine, the date and a Markdown table for docs/performance.md. Never run in CI as a
 /// timed test: targets are ratios within one run, reported here.
 /// </summary>
@@ -12,9 +12,9 @@ public static class Program
     public static int Main(string[] args)
     {
         var which = args.Length > 0 ? args[0] : "all";
-        if (which is not ("all" or "runtime"))
+        if (which is not ("all" or "runtime" or "analyzers"))
         {
-            Console.Error.WriteLine($"unknown benchmark set '{which}'; use: all | runtime");
+            Console.Error.WriteLine($"unknown benchmark set '{which}'; use: all | runtime | analyzers");
             return 2;
         }
 
@@ -24,7 +24,13 @@ public static class Program
         Console.WriteLine("| measurement | result | target | |");
         Console.WriteLine("|---|---|---|---|");
         var missed = 0;
-        foreach (var result in RuntimeBenchmarks.Run())
+        var results = which switch
+        {
+            "runtime" => RuntimeBenchmarks.Run(),
+            "analyzers" => Analyzers.AnalyzerBenchmarks.Run(),
+            _ => Analyzers.AnalyzerBenchmarks.Run().Concat(RuntimeBenchmarks.Run()),
+        };
+        foreach (var result in results)
         {
             Console.WriteLine(result);
             if (result.Met == false)
