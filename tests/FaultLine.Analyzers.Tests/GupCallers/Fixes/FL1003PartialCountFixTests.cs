@@ -1,0 +1,441 @@
+using System.Threading.Tasks;
+using FaultLine.CodeFixes.GupCallers;
+using Xunit;
+using Verify = FaultLine.Analyzers.Tests.Verifiers.CodeFixVerifier<FaultLine.Analyzers.GupCallers.GupCallersAnalyzer, FaultLine.CodeFixes.GupCallers.FL1003PartialCountFix>;
+
+namespace FaultLine.Analyzers.Tests.GupCallers.Fixes;
+
+public class FL1003PartialCountFixTests
+{
+    [Fact]
+    public async Task Pinned_prefix_is_unpinned_and_the_call_fails()
+    {
+        // Case 21 of SEMANTICS.md §2 (kpc_dma): a short count must release the rv pages taken and fail.
+        await Verify.VerifyCodeFixAsync("""
+            using FaultLine;
+
+            class Dma
+            {
+                long Map(MmStruct mm, ulong start, long nrPages, Page[] pages)
+                {
+                    long rv = {|FL1003:Gup.PinUserPagesUnlocked(mm, start, nrPages, FollFlags.Write, pages)|};
+                    for (long i = 0; i < nrPages; i++)
+                        Use(pages[i]);
+                    Gup.UnpinUserPages(pages, nrPages);
+                    return rv > 0 ? 0 : rv;
+                }
+
+                static void Use(Page page) { }
+            }
+            """, """
+            using FaultLine;
+
+            class Dma
+            {
+                long Map(MmStruct mm, ulong start, long nrPages, Page[] pages)
+                {
+                    long rv = Gup.PinUserPagesUnlocked(mm, start, nrPages, FollFlags.Write, pages);
+                    if (rv < 0)
+                        return rv;
+                    if (rv != nrPages)
+                    {
+                        Gup.UnpinUserPages(pages, rv);
+                        return -Errno.EFAULT;
+                    }
+                    for (long i = 0; i < nrPages; i++)
+                        Use(pages[i]);
+                    Gup.UnpinUserPages(pages, nrPages);
+                    return rv > 0 ? 0 : rv;
+                }
+
+                static void Use(Page page) { }
+            }
+            """);
+    }
+
+    [Fact]
+    public async Task Referenced_prefix_is_put_page_by_page_after_an_existing_negative_test()
+    {
+        await Verify.VerifyCodeFixAsync("""
+            using FaultLine;
+
+            class Dma
+            {
+                int Map(MmStruct mm, ulong start, Page[] pages)
+                {
+                    long ret = {|FL1003:Gup.GetUserPagesUnlocked(mm, start, pages.Length, FollFlags.Write, pages)|};
+                    if (ret <= 0)
+                        return -Errno.EFAULT;
+                    foreach (var page in pages)
+                        Gup.PutPage(page);
+                    return 0;
+                }
+            }
+            """, """
+            using FaultLine;
+
+            class Dma
+            {
+                int Map(MmStruct mm, ulong start, Page[] pages)
+                {
+                    long ret = Gup.GetUserPagesUnlocked(mm, start, pages.Length, FollFlags.Write, pages);
+                    if (ret <= 0)
+                        return -Errno.EFAULT;
+                    if (ret != pages.Length)
+                    {
+                        for (long i = 0; i < ret; i++)
+                            Gup.PutPage(pages[i]);
+                        return -Errno.EFAULT;
+                    }
+                    foreach (var page in pages)
+                        Gup.PutPage(page);
+                    return 0;
+                }
+            }
+            """);
+    }
+
+    [Fact]
+    public async Task Loop_for_the_rest_takes_every_page_or_releases_and_fails()
+    {
+        await Verify.VerifyCodeFixAsync("""
+            using System;
+            using FaultLine;
+
+            class Dma
+            {
+                long Map(MmStruct mm, ulong start, long nrPages, Page[] pages)
+                {
+                    long rv = {|FL1003:Gup.PinUserPagesUnlocked(mm, start, nrPages, FollFlags.Write | FollFlags.Longterm, pages)|};
+                    for (long i = 0; i < nrPages; i++)
+                        Use(pages[i]);
+                    Gup.UnpinUserPages(pages, nrPages);
+                    return rv > 0 ? 0 : rv;
+                }
+
+                static void Use(Page page) { }
+            }
+            """, """
+            using System;
+            using FaultLine;
+
+            class Dma
+            {
+                long Map(MmStruct mm, ulong start, long nrPages, Page[] pages)
+                {
+                    long rv = 0;
+                    while (rv < nrPages)
+                    {
+                        var rest = new Page[nrPages - rv];
+                        long got = Gup.PinUserPagesUnlocked(mm, start + (ulong)rv * Page.Size, nrPages - rv, FollFlags.Write | FollFlags.Longterm, rest);
+                        if (got <= 0)
+                        {
+                            Gup.UnpinUserPages(pages, rv);
+                            return got < 0 ? got : -Errno.EFAULT;
+                        }
+                        Array.Copy(rest, 0, pages, rv, got);
+                        rv += got;
+                    }
+                    for (long i = 0; i < nrPages; i++)
+                        Use(pages[i]);
+                    Gup.UnpinUserPages(pages, nrPages);
+                    return rv > 0 ? 0 : rv;
+                }
+
+                static void Use(Page page) { }
+            }
+            """, FL1003PartialCountFix.LoopForRest);
+    }
+
+    [Fact]
+    public async Task Loop_for_the_rest_of_referenced_pages_in_an_int_function()
+    {
+        await Verify.VerifyCodeFixAsync("""
+            using FaultLine;
+
+            class Dma
+            {
+                int Map(MmStruct mm, ulong start, Page[] pages)
+                {
+                    long ret = {|FL1003:Gup.GetUserPagesUnlocked(mm, start, pages.Length, FollFlags.Write, pages)|};
+                    if (ret <= 0)
+                        return -Errno.EFAULT;
+                    foreach (var page in pages)
+                        Gup.PutPage(page);
+                    return 0;
+                }
+            }
+            """, """
+            using FaultLine;
+
+            class Dma
+            {
+                int Map(MmStruct mm, ulong start, Page[] pages)
+                {
+                    long ret = 0;
+                    while (ret < pages.Length)
+                    {
+                        var rest = new Page[pages.Length - ret];
+                        long got = Gup.GetUserPagesUnlocked(mm, start + (ulong)ret * Page.Size, pages.Length - ret, FollFlags.Write, rest);
+                        if (got <= 0)
+                        {
+                            for (long i = 0; i < ret; i++)
+                                Gup.PutPage(pages[i]);
+                            return got < 0 ? (int)got : -Errno.EFAULT;
+                        }
+                        System.Array.Copy(rest, 0, pages, ret, got);
+                        ret += got;
+                    }
+                    if (ret <= 0)
+                        return -Errno.EFAULT;
+                    foreach (var page in pages)
+                        Gup.PutPage(page);
+                    return 0;
+                }
+            }
+            """, FL1003PartialCountFix.LoopForRest);
+    }
+
+    [Fact]
+    public async Task Fix_all_loop_for_the_rest_in_one_method_and_across_two_documents()
+    {
+        var test = new Verify.Test
+        {
+            TestState =
+            {
+                Sources =
+                {
+                    """
+                    using FaultLine;
+
+                    class First
+                    {
+                        long A(MmStruct mm, ulong start, long n, Page[] pages, Page[] more)
+                        {
+                            long rv = {|FL1003:Gup.PinUserPagesUnlocked(mm, start, n, FollFlags.Write, pages)|};
+                            Gup.UnpinUserPages(pages, n);
+                            long rv2 = {|FL1003:Gup.PinUserPagesUnlocked(mm, start, n, FollFlags.Write, more)|};
+                            Gup.UnpinUserPages(more, n);
+                            return rv > 0 && rv2 > 0 ? 0 : -Errno.EFAULT;
+                        }
+                    }
+                    """,
+                    """
+                    using FaultLine;
+
+                    class Second
+                    {
+                        long C(MmStruct mm, ulong start, long n, Page[] pages)
+                        {
+                            long rv = {|FL1003:Gup.PinUserPagesUnlocked(mm, start, n, FollFlags.Write, pages)|};
+                            Gup.UnpinUserPages(pages, n);
+                            return rv > 0 ? 0 : rv;
+                        }
+                    }
+                    """,
+                },
+            },
+            FixedState =
+            {
+                Sources =
+                {
+                    """
+                    using FaultLine;
+
+                    class First
+                    {
+                        long A(MmStruct mm, ulong start, long n, Page[] pages, Page[] more)
+                        {
+                            long rv = 0;
+                            while (rv < n)
+                            {
+                                var rest = new Page[n - rv];
+                                long got = Gup.PinUserPagesUnlocked(mm, start + (ulong)rv * Page.Size, n - rv, FollFlags.Write, rest);
+                                if (got <= 0)
+                                {
+                                    Gup.UnpinUserPages(pages, rv);
+                                    return got < 0 ? got : -Errno.EFAULT;
+                                }
+                                System.Array.Copy(rest, 0, pages, rv, got);
+                                rv += got;
+                            }
+                            Gup.UnpinUserPages(pages, n);
+                            long rv2 = 0;
+                            while (rv2 < n)
+                            {
+                                var rest = new Page[n - rv2];
+                                long got = Gup.PinUserPagesUnlocked(mm, start + (ulong)rv2 * Page.Size, n - rv2, FollFlags.Write, rest);
+                                if (got <= 0)
+                                {
+                                    Gup.UnpinUserPages(more, rv2);
+                                    return got < 0 ? got : -Errno.EFAULT;
+                                }
+                                System.Array.Copy(rest, 0, more, rv2, got);
+                                rv2 += got;
+                            }
+                            Gup.UnpinUserPages(more, n);
+                            return rv > 0 && rv2 > 0 ? 0 : -Errno.EFAULT;
+                        }
+                    }
+                    """,
+                    """
+                    using FaultLine;
+
+                    class Second
+                    {
+                        long C(MmStruct mm, ulong start, long n, Page[] pages)
+                        {
+                            long rv = 0;
+                            while (rv < n)
+                            {
+                                var rest = new Page[n - rv];
+                                long got = Gup.PinUserPagesUnlocked(mm, start + (ulong)rv * Page.Size, n - rv, FollFlags.Write, rest);
+                                if (got <= 0)
+                                {
+                                    Gup.UnpinUserPages(pages, rv);
+                                    return got < 0 ? got : -Errno.EFAULT;
+                                }
+                                System.Array.Copy(rest, 0, pages, rv, got);
+                                rv += got;
+                            }
+                            Gup.UnpinUserPages(pages, n);
+                            return rv > 0 ? 0 : rv;
+                        }
+                    }
+                    """,
+                },
+            },
+            CodeActionEquivalenceKey = FL1003PartialCountFix.LoopForRest,
+        };
+        await test.RunAsync();
+    }
+
+    [Fact]
+    public async Task Void_function_gets_no_fix()
+    {
+        const string Source = """
+            using FaultLine;
+
+            class Dma
+            {
+                void Map(MmStruct mm, ulong start, long nrPages, Page[] pages)
+                {
+                    long rv = {|FL1003:Gup.PinUserPagesUnlocked(mm, start, nrPages, FollFlags.Write, pages)|};
+                    if (rv < 0)
+                        return;
+                    Gup.UnpinUserPages(pages, nrPages);
+                }
+            }
+            """;
+        await Verify.VerifyCodeFixAsync(Source, Source);
+    }
+
+    [Fact]
+    public async Task Fix_all_in_one_document_and_across_two()
+    {
+        var test = new Verify.Test
+        {
+            TestState =
+            {
+                Sources =
+                {
+                    """
+                    using FaultLine;
+
+                    class First
+                    {
+                        long A(MmStruct mm, ulong start, long n, Page[] pages)
+                        {
+                            long rv = {|FL1003:Gup.PinUserPagesUnlocked(mm, start, n, FollFlags.Write, pages)|};
+                            Gup.UnpinUserPages(pages, n);
+                            return rv > 0 ? 0 : rv;
+                        }
+
+                        long B(MmStruct mm, ulong start, long n, Page[] pages)
+                        {
+                            long rv = {|FL1003:Gup.PinUserPagesUnlocked(mm, start, n, FollFlags.None, pages)|};
+                            Gup.UnpinUserPages(pages, n);
+                            return rv > 0 ? 0 : rv;
+                        }
+                    }
+                    """,
+                    """
+                    using FaultLine;
+
+                    class Second
+                    {
+                        long C(MmStruct mm, ulong start, long n, Page[] pages)
+                        {
+                            long rv = {|FL1003:Gup.PinUserPagesUnlocked(mm, start, n, FollFlags.Write, pages)|};
+                            Gup.UnpinUserPages(pages, n);
+                            return rv > 0 ? 0 : rv;
+                        }
+                    }
+                    """,
+                },
+            },
+            FixedState =
+            {
+                Sources =
+                {
+                    """
+                    using FaultLine;
+
+                    class First
+                    {
+                        long A(MmStruct mm, ulong start, long n, Page[] pages)
+                        {
+                            long rv = Gup.PinUserPagesUnlocked(mm, start, n, FollFlags.Write, pages);
+                            if (rv < 0)
+                                return rv;
+                            if (rv != n)
+                            {
+                                Gup.UnpinUserPages(pages, rv);
+                                return -Errno.EFAULT;
+                            }
+                            Gup.UnpinUserPages(pages, n);
+                            return rv > 0 ? 0 : rv;
+                        }
+
+                        long B(MmStruct mm, ulong start, long n, Page[] pages)
+                        {
+                            long rv = Gup.PinUserPagesUnlocked(mm, start, n, FollFlags.None, pages);
+                            if (rv < 0)
+                                return rv;
+                            if (rv != n)
+                            {
+                                Gup.UnpinUserPages(pages, rv);
+                                return -Errno.EFAULT;
+                            }
+                            Gup.UnpinUserPages(pages, n);
+                            return rv > 0 ? 0 : rv;
+                        }
+                    }
+                    """,
+                    """
+                    using FaultLine;
+
+                    class Second
+                    {
+                        long C(MmStruct mm, ulong start, long n, Page[] pages)
+                        {
+                            long rv = Gup.PinUserPagesUnlocked(mm, start, n, FollFlags.Write, pages);
+                            if (rv < 0)
+                                return rv;
+                            if (rv != n)
+                            {
+                                Gup.UnpinUserPages(pages, rv);
+                                return -Errno.EFAULT;
+                            }
+                            Gup.UnpinUserPages(pages, n);
+                            return rv > 0 ? 0 : rv;
+                        }
+                    }
+                    """,
+                },
+            },
+            CodeActionEquivalenceKey = FL1003PartialCountFix.ReleaseAndFail,
+        };
+        await test.RunAsync();
+    }
+}
