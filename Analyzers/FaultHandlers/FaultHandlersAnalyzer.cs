@@ -1,0 +1,173 @@
+using System.Collections.Generic;
+using System.Collections.Immutable;
+using FaultLine.Analyzers.Flow;
+using FaultLine.Analyzers.Flow.Lattices;
+using FaultLine.Analyzers.Flow.Summaries;
+using Microsoft.CodeAnalysis;
+using Microsoft.CodeAnalysis.Diagnostics;
+using Microsoft.CodeAnalysis.Operations;
+
+namespace FaultLine.Analyzers.FaultHandlers;
+
+/// <summary>
+/// FL2001-FL2005: the return contract of a fault handler (SEMANTICS.md rule 34). A handler is an override of
+/// <c>VmOperations.Fault</c> or <c>PageMkwrite</c>, or a lambda taking a VmFault and returning a VmFaultResult; helpers
+/// it passes its VmFault to are read from its calls, in the context of its flag facts (a helper alone is not reported:
+/// its caller may have tested the flags for it). Per handler: a pre-filter (an override, or a lambda handler in the
+/// bound tree), the driver's control-flow graph, one <see cref="FaultFlagFactsAnalysis"/> (flag bits known on each path, the mmap-lock fact), then each rule.
+/// </summary>
+[DiagnosticAnalyzer(LanguageNames.CSharp)]
+public sealed class FaultHandlersAnalyzer : DiagnosticAnalyzer
+{
+    /// <inheritdoc/>
+    public override ImmutableArray<DiagnosticDescriptor> SupportedDiagnostics { get; } = ImmutableArray.Create(
+        Descriptors.FL2001SleepUnderRetryNowait,
+        Descriptors.FL2002RetryWithoutAllowRetry,
+        Descriptors.FL2003RetryWithLockHeld,
+        Descriptors.FL2004UnlockUnderRetryNowait,
+        Descriptors.FL2005UninterruptibleSleep);
+
+    /// <inheritdoc/>
+    public override void Initialize(AnalysisContext context)
+    {
+        context.ConfigureGeneratedCodeAnalysis(GeneratedCodeAnalysisFlags.None);
+        context.EnableConcurrentExecution();
+        context.RegisterCompilationStartAction(OnCompilationStart);
+    }
+
+    private static void OnCompilationStart(CompilationStartAnalysisContext context)
+    {
+        if (KnownSymbols.Create(context.Compilation) is null || FaultHandlerSymbols.Create(context.Compilation) is not { } symbols
+            || symbols.VmOperations is null)
+        {
+            // FaultLine.Runtime is not referenced: nothing to check in this compilation.
+            return;
+        }
+
+        var summaries = new FaultHandlerSummaries(context.Compilation, symbols, new MaySleepSummaries(context.Compilation));
+        context.RegisterOperationBlockAction(block => AnalyzeBlocks(block, summaries));
+    }
+
+    private static void AnalyzeBlocks(OperationBlockAnalysisContext context, FaultHandlerSummaries summaries)
+    {
+        // The pre-filters: an override of VmOperations.Fault / PageMkwrite (a symbol check), or a bound tree with a
+        // lambda handler (a walk of the operations already built). Nothing else gets a graph.
+        var symbols = summaries.Symbols;
+        var owner = context.OwningSymbol as IMethodSymbol;
+        var ownerVmf = owner is not null && IsHandler(owner, symbols) ? symbols.HandlerParameter(owner) : null;
+        var lambdas = HasLambdaHandler(context.OperationBlocks, symbols, context.CancellationToken);
+        if (ownerVmf is null && !lambdas)
+        {
+            return;
+        }
+
+        var analyzed = new HashSet<Microsoft.CodeAnalysis.FlowAnalysis.ControlFlowGraph>();
+        foreach (var block in context.OperationBlocks)
+        {
+            context.CancellationToken.ThrowIfCancellationRequested();
+            if (!IsExecutable(block) || MethodSummaries.HasErrors(block))
+            {
+                // Half-typed code: wait until it binds rather than guess.
+                continue;
+            }
+
+            var graph = context.GetControlFlowGraph(block);
+            if (!analyzed.Add(graph))
+            {
+                continue;
+            }
+
+            if (ownerVmf is not null && owner is not null && block is IMethodBodyOperation or IBlockOperation)
+            {
+                AnalyzeHandler(owner, ownerVmf, graph, summaries, context);
+            }
+
+            if (!lambdas)
+            {
+                continue;
+            }
+
+            foreach (var nested in NestedGraphs.Of(graph, context.CancellationToken))
+            {
+                // A lambda that takes a VmFault and returns a VmFaultResult is a handler (Func<VmFault, VmFaultResult>).
+                if (IsLambdaHandler(nested.Symbol, symbols) && symbols.HandlerParameter(nested.Symbol) is { } lambdaVmf)
+                {
+                    AnalyzeHandler(nested.Symbol, lambdaVmf, nested.Graph, summaries, context);
+                }
+            }
+        }
+    }
+
+    private static void AnalyzeHandler(
+        IMethodSymbol method,
+        IParameterSymbol vmf,
+        Microsoft.CodeAnalysis.FlowAnalysis.ControlFlowGraph graph,
+        FaultHandlerSummaries summaries,
+        OperationBlockAnalysisContext context)
+    {
+        var conditions = new FaultFlagFactsConditions(summaries.Symbols, vmf, summaries.HelperTest);
+        var analysis = new FaultFlagFactsAnalysis(
+            conditions,
+            LocalWrites.CapturedAndWritten(graph, context.CancellationToken),
+            FaultFlagFacts.Start(0, 0, HandlerLockFacts.Held),
+            callee => summaries.MmapRelease.MayRelease(callee, context.CancellationToken));
+        var result = ForwardDataflow.Run(graph, analysis, context.CancellationToken);
+        if (!result.Converged)
+        {
+            // The solver gave up: its states are not a fixed point, so say nothing.
+            return;
+        }
+
+        var handler = new HandlerContext(method, conditions, result, summaries, context);
+        SleepUnderNowaitRule.Analyze(handler);
+        var facts = HandlerFacts.Collect(handler);
+        RetryReturnRules.Analyze(facts);
+        UnlockUnderNowaitRule.Analyze(facts);
+        UninterruptibleSleepRule.Analyze(facts);
+    }
+
+    /// <summary>Operation blocks that run code: bodies and initializers (not attribute arguments).</summary>
+    private static bool IsExecutable(IOperation block) =>
+        block is IBlockOperation or IMethodBodyOperation or IConstructorBodyOperation or IFieldInitializerOperation
+            or IPropertyInitializerOperation or IParameterInitializerOperation;
+
+    /// <summary>Whether the bound tree has a lambda taking a VmFault and returning a VmFaultResult (no graph needed to tell).</summary>
+    private static bool HasLambdaHandler(ImmutableArray<IOperation> blocks, FaultHandlerSymbols symbols, System.Threading.CancellationToken cancellationToken)
+    {
+        foreach (var block in blocks)
+        {
+            cancellationToken.ThrowIfCancellationRequested();
+            foreach (var operation in block.Descendants())
+            {
+                if (operation is IAnonymousFunctionOperation lambda && IsLambdaHandler(lambda.Symbol, symbols))
+                {
+                    return true;
+                }
+            }
+        }
+
+        return false;
+    }
+
+    private static bool IsLambdaHandler(IMethodSymbol lambda, FaultHandlerSymbols symbols) =>
+        lambda.MethodKind == MethodKind.AnonymousFunction && symbols.IsVmFaultResult(lambda.ReturnType) && symbols.HandlerParameter(lambda) is not null;
+
+    /// <summary>An override (at any depth) of <c>VmOperations.Fault</c> or <c>VmOperations.PageMkwrite</c>.</summary>
+    internal static bool IsHandler(IMethodSymbol method, FaultHandlerSymbols symbols)
+    {
+        if (!method.IsOverride || method.Name is not ("Fault" or "PageMkwrite"))
+        {
+            return false;
+        }
+
+        for (var current = method.OverriddenMethod; current is not null; current = current.OverriddenMethod)
+        {
+            if (SymbolEqualityComparer.Default.Equals(current.ContainingType?.OriginalDefinition, symbols.VmOperations))
+            {
+                return true;
+            }
+        }
+
+        return false;
+    }
+}
