@@ -1,0 +1,149 @@
+using System.Collections.Generic;
+using System.Composition;
+using System.Threading;
+using System.Threading.Tasks;
+using FaultLine.Analyzers;
+using FaultLine.CodeFixes.Common;
+using Microsoft.CodeAnalysis;
+using Microsoft.CodeAnalysis.CodeFixes;
+using Microsoft.CodeAnalysis.CSharp;
+using Microsoft.CodeAnalysis.CSharp.Syntax;
+
+namespace FaultLine.CodeFixes.SleepWakeup;
+
+/// <summary>
+/// FL3001: turn the single sleep into the canonical loop (rule 40). The shape it rewrites is the common one: the
+/// state change, then <c>if (notReady) Sched.Schedule();</c>:
+/// <code>
+/// for (;;)
+/// {
+///     Wait.PrepareToWait(wq, entry, state);   // or Sched.SetCurrentState(state)
+///     if (ready)
+///         break;
+///     Sched.Schedule();
+/// }
+/// </code>
+/// What followed (FinishWait, SetCurrentState(Running)) stays after the loop. An interruptible or killable loop
+/// then needs its signal exit (FL3004 and its fix).
+/// <para>
+/// When the wait is <c>PrepareToWait(wq, entry, TaskState.Uninterruptible)</c>, <c>if (notReady) Schedule();</c>,
+/// <c>FinishWait(wq, entry)</c> and the condition is a simple expression (names, member reads, comparisons,
+/// literals, <c>!</c>, <c>&amp;&amp;</c>, <c>||</c>), a second action replaces the three with
+/// <c>Wait.Event(wq, () =&gt; ready);</c>. Interruptible and killable waits are left to the loop: their
+/// <c>Wait.Event*</c> forms return -ERESTARTSYS, which the single sleep had nowhere to put.
+/// </para>
+/// </summary>
+[ExportCodeFixProvider(LanguageNames.CSharp, Name = nameof(FL3001ScheduleWithoutRecheckFix))]
+[Shared]
+public sealed class FL3001ScheduleWithoutRecheckFix : SequentialFixProvider
+{
+    public const string Loop = "FL3001.Loop";
+
+    public const string WaitEvent = "FL3001.WaitEvent";
+
+    protected override string DiagnosticId => Descriptors.FL3001ScheduleWithoutRecheck.Id;
+
+    protected override IEnumerable<(string Title, string EquivalenceKey)> Candidates(Diagnostic diagnostic)
+    {
+        yield return ("Sleep in a loop that rechecks the condition", Loop);
+        yield return ("Use Wait.Event", WaitEvent);
+    }
+
+    protected override async Task<Document?> ApplyAsync(Document document, SyntaxNode target, Diagnostic diagnostic, string equivalenceKey, CancellationToken cancellationToken)
+    {
+        if (equivalenceKey is not (Loop or WaitEvent) || SleepFixSyntax.Invocation(target) is not { } invocation || !FixSyntax.IsWellFormed(invocation)
+            || SleepFixSyntax.OwnStatement(invocation) is not { } sleep)
+        {
+            return null;
+        }
+
+        // if (notReady) Sched.Schedule();  (or { Sched.Schedule(); }), no else, right after the state change.
+        var test = sleep.Parent as IfStatementSyntax ?? (sleep.Parent as BlockSyntax)?.Parent as IfStatementSyntax;
+        if (test is not { Else: null, Parent: BlockSyntax block } || SleepFixSyntax.Single(test.Statement) != sleep)
+        {
+            return null;
+        }
+
+        var model = await document.GetSemanticModelAsync(cancellationToken).ConfigureAwait(false);
+        var root = await document.GetSyntaxRootAsync(cancellationToken).ConfigureAwait(false);
+        var index = block.Statements.IndexOf(test);
+        if (model is null || root is null || index < 1)
+        {
+            return null;
+        }
+
+        var set = block.Statements[index - 1];
+        if (!SleepFixSyntax.IsCall(set, model, cancellationToken, "Sched", "SetCurrentState")
+            && !SleepFixSyntax.IsCall(set, model, cancellationToken, "Wait", "PrepareToWait", "PrepareToWaitExclusive"))
+        {
+            return null;
+        }
+
+        if (equivalenceKey == WaitEvent)
+        {
+            return WithWaitEvent(document, root, block, index, test, model, cancellationToken);
+        }
+
+        var text = "for (;;)\n{\n"
+            + SleepFixSyntax.Relative(set, "    ") + "\n"
+            + "    if (" + SleepFixSyntax.Negate(test.Condition) + ")\n"
+            + "        break;\n"
+            + SleepFixSyntax.Relative(sleep, "    ") + "\n"
+            + "}";
+        var loop = FixSyntax.ParseStatementLike(text, set).WithLeadingTrivia(set.GetLeadingTrivia());
+        var statements = new List<StatementSyntax>(block.Statements);
+        statements.RemoveAt(index);
+        statements[index - 1] = loop;
+        return document.WithSyntaxRoot(root.ReplaceNode(block, block.WithStatements(SyntaxFactory.List(statements))));
+    }
+
+    /// <summary>PrepareToWait(Uninterruptible) + if (notReady) Schedule() + FinishWait → Wait.Event(wq, () =&gt; ready).</summary>
+    private static Document? WithWaitEvent(Document document, SyntaxNode root, BlockSyntax block, int index, IfStatementSyntax test, SemanticModel model, CancellationToken cancellationToken)
+    {
+        var statements = block.Statements;
+        if (index + 1 >= statements.Count
+            || statements[index - 1] is not ExpressionStatementSyntax { Expression: InvocationExpressionSyntax { ArgumentList.Arguments: { Count: 3 } prepare } prepareCall }
+            || !SleepFixSyntax.Calls(prepareCall, model, "Wait", cancellationToken, "PrepareToWait")
+            || prepare[2].Expression is not MemberAccessExpressionSyntax { Name.Identifier.ValueText: "Uninterruptible" }
+            || statements[index + 1] is not ExpressionStatementSyntax { Expression: InvocationExpressionSyntax { ArgumentList.Arguments: { Count: 2 } finish } finishCall }
+            || !SleepFixSyntax.Calls(finishCall, model, "Wait", cancellationToken, "FinishWait")
+            || !finish[0].Expression.IsEquivalentTo(prepare[0].Expression)
+            || !finish[1].Expression.IsEquivalentTo(prepare[1].Expression)
+            || !IsSimple(test.Condition))
+        {
+            return null;
+        }
+
+        var wait = FixSyntax.TypeName(model, test.SpanStart, "Wait");
+        var call = $"{wait}.Event({prepare[0].Expression}, () => {SleepFixSyntax.Negate(test.Condition)});";
+        var replacement = FixSyntax.ParseStatementLike(call, statements[index - 1]).WithLeadingTrivia(statements[index - 1].GetLeadingTrivia());
+        var list = new List<StatementSyntax>(statements);
+        list.RemoveRange(index - 1, 3);
+        list.Insert(index - 1, replacement);
+        return document.WithSyntaxRoot(root.ReplaceNode(block, block.WithStatements(SyntaxFactory.List(list))));
+    }
+
+    /// <summary>A condition a lambda can re-evaluate freely: no calls, assignments or increments.</summary>
+    private static bool IsSimple(ExpressionSyntax condition)
+    {
+        foreach (var node in condition.DescendantNodesAndSelf())
+        {
+            switch (node)
+            {
+                case IdentifierNameSyntax or MemberAccessExpressionSyntax or LiteralExpressionSyntax or ParenthesizedExpressionSyntax
+                    or ThisExpressionSyntax or PredefinedTypeSyntax:
+                    continue;
+                case PrefixUnaryExpressionSyntax { RawKind: (int)SyntaxKind.LogicalNotExpression }:
+                    continue;
+                case BinaryExpressionSyntax binary when binary.Kind() is SyntaxKind.EqualsExpression or SyntaxKind.NotEqualsExpression
+                    or SyntaxKind.LessThanExpression or SyntaxKind.LessThanOrEqualExpression or SyntaxKind.GreaterThanExpression
+                    or SyntaxKind.GreaterThanOrEqualExpression or SyntaxKind.LogicalAndExpression or SyntaxKind.LogicalOrExpression:
+                    continue;
+                default:
+                    return false;
+            }
+        }
+
+        return true;
+    }
+}
