@@ -367,4 +367,38 @@ public class PinObligationTests
             Verify.Diagnostic("FL4006").WithLocation(0).WithArguments("pages", "PinUserPagesUnlocked", "UnpinUserPage", "PutPage"),
             Verify.Diagnostic("FL4006").WithLocation(1).WithArguments("pages", "GetUserPagesUnlocked", "PutPage", "UnpinUserPages"));
     }
+
+    [Fact]
+    public async Task Pages_handed_to_the_caller_through_an_out_parameter_or_a_field_are_silent()
+    {
+        // Issue 6: handing the pages on transfers the obligation to whoever receives them.
+        await Verify.VerifyAnalyzerAsync("""
+            using FaultLine;
+
+            class DirectIo
+            {
+                private Page[]? held;
+
+                long PinForCaller(ulong buffer, int count, out Page[] pinned)
+                {
+                    pinned = new Page[count];
+                    var ret = Gup.PinUserPagesFast(buffer, count, FollFlags.Write, pinned);
+                    if (ret != count)
+                    {
+                        return -Errno.EFAULT;
+                    }
+
+                    return ret;
+                }
+
+                long PinIntoField(ulong buffer, int count)
+                {
+                    var pages = new Page[count];
+                    var ret = Gup.PinUserPagesFast(buffer, count, FollFlags.Write, pages);
+                    held = pages;
+                    return ret < 0 ? ret : 0;
+                }
+            }
+            """);
+    }
 }
