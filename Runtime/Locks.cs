@@ -45,6 +45,48 @@ internal static class Lockdep
 }
 
 /// <summary>
+/// The slow path every sleeping lock shares (rwsem_down_*_slowpath, __mutex_lock, folio_lock): queue
+/// on the lock's wait queue, set the sleep state, try again, give up with -EINTR on a signal the state
+/// lets in, otherwise sleep; dequeue and return to Running on the way out.
+/// </summary>
+internal static class LockWait
+{
+    internal static int Acquire(WaitQueueHead waiters, TaskState state, bool exclusive, Func<bool> tryAcquire)
+    {
+        var task = KernelTask.Current;
+        var entry = new WaitQueueEntry(task);
+        var result = 0;
+        for (;;)
+        {
+            if (exclusive)
+            {
+                Wait.PrepareToWaitExclusive(waiters, entry, state);
+            }
+            else
+            {
+                Wait.PrepareToWait(waiters, entry, state);
+            }
+
+            if (tryAcquire())
+            {
+                break;
+            }
+
+            if (Signals.SignalPendingState(state, task))
+            {
+                result = -Errno.EINTR;
+                break;
+            }
+
+            Sched.ScheduleCore(Sched.MaxScheduleTimeout);
+        }
+
+        Wait.FinishWait(waiters, entry);
+        return result;
+    }
+}
+
+/// <summary>
 /// struct rw_semaphore: a sleeping reader-writer lock. Waiters sleep through <see cref="Sched"/>, so
 /// signals, fault injection and the debug checks apply to them as to any sleeper. Waiting writers
 /// hold back new readers, so a reader that takes it twice can deadlock behind a writer, as in Linux.
@@ -188,7 +230,6 @@ public sealed class RwSemaphore
             return 0;
         }
 
-        var task = KernelTask.Current;
         if (write)
         {
             lock (gate)
@@ -197,30 +238,12 @@ public sealed class RwSemaphore
             }
         }
 
-        var entry = new WaitQueueEntry(task);
-        var result = 0;
         try
         {
-            for (;;)
-            {
-                Wait.PrepareToWait(waiters, entry, sleepState);
-                if (TryAcquireWaiting(write))
-                {
-                    break;
-                }
-
-                if (sleepState == TaskState.Killable && task.FatalSignalPending)
-                {
-                    result = -Errno.EINTR;
-                    break;
-                }
-
-                Sched.ScheduleCore(Sched.MaxScheduleTimeout);
-            }
+            return LockWait.Acquire(waiters, sleepState, exclusive: false, () => TryAcquireWaiting(write));
         }
         finally
         {
-            Wait.FinishWait(waiters, entry);
             if (write)
             {
                 lock (gate)
@@ -232,8 +255,6 @@ public sealed class RwSemaphore
                 waiters.WakeUpAll();
             }
         }
-
-        return result;
     }
 
     // A waiting writer counts itself in writersWaiting; it must not block on its own count.
@@ -344,30 +365,10 @@ public sealed class KMutex
             return 0;
         }
 
-        var task = KernelTask.Current;
-        var entry = new WaitQueueEntry(task);
-        var result = 0;
-        for (;;)
-        {
-            Wait.PrepareToWaitExclusive(waiters, entry, sleepState);
-            if (TryLock())
-            {
-                break;
-            }
-
-            if (Signals.SignalPendingState(sleepState, task))
-            {
-                result = -Errno.EINTR;
-                break;
-            }
-
-            Sched.ScheduleCore(Sched.MaxScheduleTimeout);
-        }
-
-        Wait.FinishWait(waiters, entry);
+        var result = LockWait.Acquire(waiters, sleepState, exclusive: true, TryLock);
         if (result != 0)
         {
-            // An exclusive waiter that gives up passes a wakeup it may have consumed on.
+            // An exclusive waiter that gives up passes on a wakeup it may have consumed.
             waiters.WakeUp();
         }
 

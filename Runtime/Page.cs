@@ -190,27 +190,6 @@ public sealed class Page
             return 0;
         }
 
-        var task = KernelTask.Current;
-        var entry = new WaitQueueEntry(task);
-        var result = 0;
-        for (;;)
-        {
-            Wait.PrepareToWait(lockWaiters, entry, state);
-            if (TryLock())
-            {
-                break;
-            }
-
-            if (Signals.SignalPendingState(state, task))
-            {
-                result = -Errno.EINTR;
-                break;
-            }
-
-            Sched.ScheduleCore(Sched.MaxScheduleTimeout);
-        }
-
-        Wait.FinishWait(lockWaiters, entry);
-        return result;
+        return LockWait.Acquire(lockWaiters, state, exclusive: false, TryLock);
     }
 }
