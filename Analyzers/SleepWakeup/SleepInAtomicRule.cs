@@ -9,7 +9,9 @@ namespace FaultLine.Analyzers.SleepWakeup;
 /// FL3006: a may-sleep call (Schedule, a [MaySleep] runtime or user method, a .NET blocking API) with a KSpinLock
 /// held on every path (Lock or TryLock-true, not yet Unlock), or anywhere in a [MustNotSleep] method. Through
 /// helpers: a call to the user's own method that may sleep (<see cref="Flow.Summaries.MaySleepSummaries"/>, the
-/// summary FL2001 uses) is reported with the chain of calls that reaches the sleep.
+/// summary FL2001 uses) is reported with the chain of calls that reaches the sleep. A <c>lock</c> statement counts
+/// as its <c>Monitor.Enter</c> (a sleeping lock, as for FL2001), reported at the <c>lock (x)</c> header; a helper
+/// that takes one is reported through the same chain.
 /// </summary>
 internal sealed class SleepInAtomicRule : ISleepRule
 {
@@ -39,7 +41,7 @@ internal sealed class SleepInAtomicRule : ISleepRule
 
             reporter.Report(Diagnostic.Create(
                 Descriptors.FL3006SleepInAtomicContext,
-                invocation.Syntax.GetLocation(),
+                SleepText.CallLocation(invocation),
                 name,
                 through,
                 where));

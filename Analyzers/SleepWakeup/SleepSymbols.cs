@@ -234,26 +234,11 @@ internal sealed class SleepSymbols
         return value == Killable ? Flow.Lattices.TaskStateBits.Killable : Flow.Lattices.TaskStateBits.Unknown;
     }
 
-    /// <summary>The .NET APIs that block the calling thread: in the model that is the kernel task sleeping.</summary>
-    private static bool IsDotNetBlocking(IMethodSymbol method)
-    {
-        var type = method.ContainingType.ToDisplayString();
-        return (type, method.Name) switch
-        {
-            ("System.Threading.Thread", "Sleep" or "Join") => true,
-            ("System.Threading.Monitor", "Enter" or "Wait" or "TryEnter") => method.Name != "TryEnter" || method.Parameters.Length > 1,
-            ("System.Threading.Tasks.Task", "Wait" or "WaitAll" or "WaitAny") => true,
-            ("System.Threading.Tasks.Task<TResult>", "get_Result") => true,
-            ("System.Threading.WaitHandle", "WaitOne" or "WaitAll" or "WaitAny") => true,
-            ("System.Threading.SemaphoreSlim", "Wait") => true,
-            ("System.Threading.ManualResetEventSlim", "Wait") => true,
-            ("System.Threading.CountdownEvent", "Wait") => true,
-            ("System.Threading.Barrier", "SignalAndWait") => true,
-            ("System.Threading.Lock", "Enter" or "EnterScope") => true,
-            ("System.Threading.ReaderWriterLockSlim", "EnterReadLock" or "EnterWriteLock" or "EnterUpgradeableReadLock") => true,
-            _ => false,
-        };
-    }
+    /// <summary>
+    /// The .NET APIs that block the calling thread (in the model, the kernel task sleeping): one list for every
+    /// family, kept in <see cref="Flow.Summaries.MaySleepSummaries.IsBlockingDotNetApi"/>.
+    /// </summary>
+    private static bool IsDotNetBlocking(IMethodSymbol method) => Flow.Summaries.MaySleepSummaries.IsBlockingDotNetApi(method);
 
     private static bool HasAttribute(ISymbol symbol, INamedTypeSymbol? attribute)
     {

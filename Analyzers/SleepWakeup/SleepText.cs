@@ -1,5 +1,7 @@
 using Microsoft.CodeAnalysis;
+using Microsoft.CodeAnalysis.CSharp.Syntax;
 using Microsoft.CodeAnalysis.Operations;
+using Microsoft.CodeAnalysis.Text;
 
 namespace FaultLine.Analyzers.SleepWakeup;
 
@@ -15,6 +17,25 @@ internal static class SleepText
         }
 
         return method.ContainingType is null ? method.Name : method.ContainingType.Name + "." + method.Name;
+    }
+
+    /// <summary>
+    /// Where to report a call: its syntax, or the <c>lock (x)</c> header for the <c>Monitor.Enter</c> (or
+    /// <c>Lock.EnterScope</c>) a <c>lock</c> statement is lowered to, whose own syntax is just the locked expression.
+    /// </summary>
+    public static Location CallLocation(IInvocationOperation invocation)
+    {
+        var syntax = invocation.Syntax;
+        if (invocation.IsImplicit
+            && syntax.FirstAncestorOrSelf<LockStatementSyntax>() is { } lockStatement
+            && (syntax == lockStatement || syntax == lockStatement.Expression))
+        {
+            return Location.Create(
+                lockStatement.SyntaxTree,
+                TextSpan.FromBounds(lockStatement.LockKeyword.SpanStart, lockStatement.CloseParenToken.Span.End));
+        }
+
+        return syntax.GetLocation();
     }
 
     /// <summary>1-based line of <paramref name="node"/>, as editors show it.</summary>

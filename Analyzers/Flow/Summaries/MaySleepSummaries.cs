@@ -1,6 +1,7 @@
 using System.Collections.Concurrent;
 using System.Collections.Generic;
 using System.Collections.Immutable;
+using System.Linq;
 using System.Threading;
 using Microsoft.CodeAnalysis;
 using Microsoft.CodeAnalysis.Operations;
@@ -133,7 +134,9 @@ internal sealed class MaySleepSummaries
             case "System.Threading.Thread":
                 return name is "Sleep" or "Join";
             case "System.Threading.Monitor":
-                return name is "Enter" or "Wait";
+                // TryEnter waits only in the overloads that take a timeout (int or TimeSpan).
+                return name is "Enter" or "Wait"
+                    || (name is "TryEnter" && method.Parameters.Any(p => p.Type.SpecialType == SpecialType.System_Int32 || p.Type.Name == "TimeSpan"));
             case "System.Threading.Lock":
                 return name is "Enter" or "EnterScope";
             case "System.Threading.Tasks.Task":

@@ -11,7 +11,9 @@ public readonly record struct MailboxCompletion(uint Tag, int Status, uint Resul
 /// </summary>
 public sealed class MailboxDevice
 {
-    private readonly object regs = new();
+    // Guards the posted command and the completion registers. The IRQ handler reads them, and an IRQ handler
+    // must not sleep (FL3006), so this is a spinlock (spin_lock_irqsave in C), never a sleeping lock.
+    private readonly KSpinLock regs = new("mbox_regs_lock");
     private Action? irqHandler;
     private uint postedTag;
     private uint postedOpcode;
@@ -30,11 +32,16 @@ public sealed class MailboxDevice
     /// <summary>The driver's doorbell write: posts command <paramref name="opcode"/> with <paramref name="tag"/>.</summary>
     public void WriteDoorbell(uint opcode, uint tag)
     {
-        lock (regs)
+        regs.Lock();
+        try
         {
             postedOpcode = opcode;
             postedTag = tag;
             posted = true;
+        }
+        finally
+        {
+            regs.Unlock();
         }
 
         Interlocked.Increment(ref doorbellWrites);
@@ -45,9 +52,14 @@ public sealed class MailboxDevice
     {
         get
         {
-            lock (regs)
+            regs.Lock();
+            try
             {
                 return posted;
+            }
+            finally
+            {
+                regs.Unlock();
             }
         }
     }
@@ -57,9 +69,14 @@ public sealed class MailboxDevice
     {
         get
         {
-            lock (regs)
+            regs.Lock();
+            try
             {
                 return postedOpcode;
+            }
+            finally
+            {
+                regs.Unlock();
             }
         }
     }
@@ -78,9 +95,14 @@ public sealed class MailboxDevice
             return new MailboxCompletion(uint.MaxValue, -1, uint.MaxValue);
         }
 
-        lock (regs)
+        regs.Lock();
+        try
         {
             return completion;
+        }
+        finally
+        {
+            regs.Unlock();
         }
     }
 
@@ -90,7 +112,8 @@ public sealed class MailboxDevice
     /// </summary>
     public void Complete(int status, uint result)
     {
-        lock (regs)
+        regs.Lock();
+        try
         {
             if (!posted)
             {
@@ -99,6 +122,10 @@ public sealed class MailboxDevice
 
             completion = new MailboxCompletion(postedTag, status, result);
             posted = false;
+        }
+        finally
+        {
+            regs.Unlock();
         }
 
         irqHandler?.Invoke();

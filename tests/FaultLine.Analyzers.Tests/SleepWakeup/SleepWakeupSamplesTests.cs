@@ -14,13 +14,26 @@ public class SleepWakeupSamplesTests
 
         sealed class MailboxDevice
         {
+            private readonly KSpinLock regs = new("mbox_regs_lock");
+            private (uint Tag, int Status, uint Result) completion;
             private volatile bool removed;
 
             public bool Removed => removed;
 
             public void WriteDoorbell(uint opcode, uint tag) { }
 
-            public (uint Tag, int Status, uint Result) ReadCompletion() => (0, 0, 0);
+            public (uint Tag, int Status, uint Result) ReadCompletion()
+            {
+                regs.Lock();
+                try
+                {
+                    return completion;
+                }
+                finally
+                {
+                    regs.Unlock();
+                }
+            }
         }
         """;
 
@@ -189,6 +202,47 @@ public class SleepWakeupSamplesTests
                 }
             }
             """ + Device);
+    }
+
+    [Fact]
+    public async Task Doorbell_irq_handler_reading_registers_under_a_sleeping_lock_is_reported()
+    {
+        // The device as it was first written: a C# lock (Monitor.Enter, which sleeps) guarding the completion
+        // registers the [MustNotSleep] IRQ handler reads. The samples use a KSpinLock instead.
+        await Verify.VerifyAnalyzerAsync("""
+            using FaultLine;
+
+            sealed class Mailbox
+            {
+                private readonly MailboxDevice device = new();
+                private readonly WaitQueueHead cmdWq = new();
+                private volatile bool done;
+
+                [MustNotSleep]
+                private void Interrupt()
+                {
+                    var c = {|#0:device.ReadCompletion()|};
+                    done = c.Tag != 0;
+                    cmdWq.WakeUpAll();
+                }
+            }
+
+            sealed class MailboxDevice
+            {
+                private readonly object regs = new();
+                private (uint Tag, int Status, uint Result) completion;
+
+                public (uint Tag, int Status, uint Result) ReadCompletion()
+                {
+                    lock (regs)
+                    {
+                        return completion;
+                    }
+                }
+            }
+            """,
+            Verify.Diagnostic("FL3006").WithLocation(0).WithArguments(
+                "MailboxDevice.ReadCompletion", " (it calls 'Monitor.Enter')", "inside [MustNotSleep] method 'Interrupt'"));
     }
 
     [Fact]
