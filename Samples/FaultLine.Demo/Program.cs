@@ -7,7 +7,8 @@ namespace FaultLine.Demo;
 /// userfaultfd serves, the network to the source host is down so the page never arrives, and the
 /// management layer sends SIGUSR1 ("vm_stop") to kick the vCPU out of the kernel. Without
 /// FOLL_INTERRUPTIBLE the kick does nothing and the vCPU hangs (SEMANTICS.md case 6); with it the vCPU
-/// leaves with -EINTR, as KVM does since v6.2.
+/// leaves with -EINTR, as KVM does since v6.2. Then the FaultLine analyzers run on the buggy vCPU's source
+/// (Samples/FaultLine.Samples/Postcopy/Buggy.cs) and print what they find there (FL1001).
 /// </summary>
 public static class Program
 {
@@ -24,13 +25,25 @@ public static class Program
         Console.WriteLine();
 
         var warnings = KernelDebug.Warnings;
-        var asDesigned = buggy.StuckAfterKick && buggy.Result == -Errno.EINTR
+        var storyAsDesigned = buggy.StuckAfterKick && buggy.Result == -Errno.EINTR
             && !fixedRun.StuckAfterKick && fixedRun.Result == -Errno.EINTR && warnings.Count == 0;
+
+        // The same bug, found without running anything: the analyzers on the buggy vCPU's source.
+        var analysis = AnalyzerReport.Run();
+        var fl1001 = analysis.Reported("FL1001");
+        Console.WriteLine();
+
+        var asDesigned = storyAsDesigned && fl1001;
         Console.WriteLine("Summary");
         Console.WriteLine($"  buggy vCPU: {(buggy.StuckAfterKick ? "ignored SIGUSR1 and hung until the watchdog sent SIGKILL" : "left on SIGUSR1")}, returned {Errno.Name(buggy.Result)}");
         Console.WriteLine($"  fixed vCPU: {(fixedRun.StuckAfterKick ? "hung" : "left on SIGUSR1")}, returned {Errno.Name(fixedRun.Result)}");
         Console.WriteLine($"  kernel warnings from the debug checks: {warnings.Count}");
-        Console.WriteLine(asDesigned ? "The story played out as designed." : "UNEXPECTED: the story did not play out as designed.");
+        Console.WriteLine(analysis.Ran
+            ? $"  analyzers: {analysis.AnalyzerCount} run on Postcopy/Buggy.cs, {analysis.Diagnostics.Count} FaultLine diagnostic(s); FL1001 (Interruptible ignored without 'locked') {(fl1001 ? "reported" : "NOT reported")}"
+            : $"  analyzers: not run ({analysis.Problem})");
+        Console.WriteLine(asDesigned
+            ? "The story played out as designed, and the analyzers flag the bug in the source."
+            : $"UNEXPECTED: {(storyAsDesigned ? "the story played out, but the analyzers did not report FL1001 on the buggy source" : "the story did not play out as designed")}.");
         return asDesigned ? 0 : 1;
     }
 

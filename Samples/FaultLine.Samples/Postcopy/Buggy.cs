@@ -10,7 +10,7 @@ namespace FaultLine.Samples.Postcopy.Buggy;
 /// wait, the <see cref="Gup.GetUserPagesUnlocked"/> slow path, still has no
 /// <see cref="FollFlags.Interruptible"/>, so handle_userfault sleeps Killable and QEMU's vm_stop kick
 /// (SIGUSR1) never gets the vCPU out of KVM_RUN while the page does not arrive. Only SIGKILL does.
-/// The lock / GetUserPages / unlock around one call is also FL1008's "use the _unlocked form".
+/// FL1008 ("use the _unlocked form") stays silent on the lock/call/unlock: with Interruptible the switch changes the meaning.
 /// </para>
 /// <para>
 /// The slow path also maps only -EINTR to a signal exit (KVM before 2024, case 3): the -EAGAIN an
