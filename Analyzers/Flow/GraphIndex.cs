@@ -63,32 +63,40 @@ internal sealed class GraphIndex
     /// <summary>The block an invocation of this graph belongs to.</summary>
     public BasicBlock? BlockOf(IOperation invocation) => blocks.TryGetValue(invocation, out var block) ? block : null;
 
-    private void Scan(IOperation operation, BasicBlock block, ImmutableArray<IInvocationOperation>.Builder invocations)
+    private void Scan(IOperation root, BasicBlock block, ImmutableArray<IInvocationOperation>.Builder invocations)
     {
-        if (operation is IFlowAnonymousFunctionOperation)
+        // Explicit stack (pre-order, children left to right): an operation tree can be thousands deep.
+        var stack = new Stack<IOperation>();
+        stack.Push(root);
+        while (stack.Count > 0)
         {
-            return;
-        }
-
-        if (operation is IInvocationOperation invocation)
-        {
-            invocations.Add(invocation);
-            blocks[invocation] = block;
-        }
-        else if (operation is IFlowCaptureOperation capture)
-        {
-            if (!captureSources.TryGetValue(capture.Id, out var list))
+            var operation = stack.Pop();
+            if (operation is IFlowAnonymousFunctionOperation)
             {
-                list = new List<IOperation>();
-                captureSources[capture.Id] = list;
+                continue;
             }
 
-            list.Add(capture.Value);
-        }
+            if (operation is IInvocationOperation invocation)
+            {
+                invocations.Add(invocation);
+                blocks[invocation] = block;
+            }
+            else if (operation is IFlowCaptureOperation capture)
+            {
+                if (!captureSources.TryGetValue(capture.Id, out var list))
+                {
+                    list = new List<IOperation>();
+                    captureSources[capture.Id] = list;
+                }
 
-        foreach (var child in operation.ChildOperations)
-        {
-            Scan(child, block, invocations);
+                list.Add(capture.Value);
+            }
+
+            var children = new List<IOperation>(operation.ChildOperations);
+            for (var i = children.Count - 1; i >= 0; i--)
+            {
+                stack.Push(children[i]);
+            }
         }
     }
 }

@@ -1,5 +1,6 @@
 using System.Collections.Generic;
 using System.Collections.Immutable;
+using System.Runtime.CompilerServices;
 using Microsoft.CodeAnalysis;
 using Microsoft.CodeAnalysis.FlowAnalysis;
 using Microsoft.CodeAnalysis.Operations;
@@ -60,25 +61,70 @@ internal static class LocalWrites
     /// </summary>
     public static ImmutableHashSet<ILocalSymbol> CapturedAndWritten(ControlFlowGraph graph, System.Threading.CancellationToken cancellationToken)
     {
-        var builder = ImmutableHashSet.CreateBuilder<ILocalSymbol>(SymbolEqualityComparer.Default);
-        foreach (var nested in NestedGraphs.Of(graph, cancellationToken))
+        // Each analyzer asks this for a method's graph and then for every nested graph in it. Walking all
+        // descendants each time is quadratic in the nesting depth (a thousand nested lambdas took seconds), so the
+        // answer is kept per graph and built bottom-up: a graph's set is, for each function directly inside it,
+        // that function's own writes (its own locals excluded) plus that function's set. Explicit stack, no
+        // recursion: lambdas can nest deeply.
+        if (CapturedAndWrittenCache.TryGetValue(graph, out var cached))
         {
-            foreach (var block in nested.Graph.Blocks)
-            {
-                foreach (var operation in block.Operations)
-                {
-                    CollectWrites(operation, builder, nested.Symbol);
-                }
-
-                if (block.BranchValue is not null)
-                {
-                    CollectWrites(block.BranchValue, builder, nested.Symbol);
-                }
-            }
+            return cached;
         }
 
-        return builder.ToImmutable();
+        var stack = new Stack<(ControlFlowGraph Graph, bool ChildrenDone)>();
+        stack.Push((graph, false));
+        while (stack.Count > 0)
+        {
+            cancellationToken.ThrowIfCancellationRequested();
+            var (current, childrenDone) = stack.Pop();
+            if (CapturedAndWrittenCache.TryGetValue(current, out _))
+            {
+                continue;
+            }
+
+            var children = NestedGraphs.Children(current, cancellationToken);
+            if (!childrenDone)
+            {
+                stack.Push((current, true));
+                foreach (var child in children)
+                {
+                    stack.Push((child.Graph, false));
+                }
+
+                continue;
+            }
+
+            var builder = ImmutableHashSet.CreateBuilder<ILocalSymbol>(SymbolEqualityComparer.Default);
+            foreach (var child in children)
+            {
+                foreach (var block in child.Graph.Blocks)
+                {
+                    foreach (var operation in block.Operations)
+                    {
+                        CollectWrites(operation, builder, child.Symbol);
+                    }
+
+                    if (block.BranchValue is not null)
+                    {
+                        CollectWrites(block.BranchValue, builder, child.Symbol);
+                    }
+                }
+
+                if (CapturedAndWrittenCache.TryGetValue(child.Graph, out var inner))
+                {
+                    builder.UnionWith(inner);
+                }
+            }
+
+            // Another thread may have added it meanwhile: both computed the same set.
+            CapturedAndWrittenCache.GetValue(current, _ => builder.ToImmutable());
+        }
+
+        return CapturedAndWrittenCache.TryGetValue(graph, out var result) ? result : ImmutableHashSet<ILocalSymbol>.Empty;
     }
+
+    /// <summary>Per graph (graphs are cached by the driver; entries die with them).</summary>
+    private static readonly ConditionalWeakTable<ControlFlowGraph, ImmutableHashSet<ILocalSymbol>> CapturedAndWrittenCache = new();
 
     /// <summary>
     /// Parameters written by a nested function or inside a finally region: a graph that follows assignments to

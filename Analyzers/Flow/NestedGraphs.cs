@@ -13,15 +13,42 @@ internal static class NestedGraphs
 {
     public static IEnumerable<(IMethodSymbol Symbol, ControlFlowGraph Graph)> Of(ControlFlowGraph graph, CancellationToken cancellationToken)
     {
+        // Depth-first, each function before the functions inside it, with an explicit stack of the graphs being
+        // listed: lambdas can nest a thousand deep, and recursive iterators would use the call stack for that.
+        var stack = new Stack<IEnumerator<(IMethodSymbol Symbol, ControlFlowGraph Graph)>>();
+        stack.Push(Children(graph, cancellationToken).GetEnumerator());
+        try
+        {
+            while (stack.Count > 0)
+            {
+                var current = stack.Peek();
+                if (!current.MoveNext())
+                {
+                    current.Dispose();
+                    stack.Pop();
+                    continue;
+                }
+
+                yield return current.Current;
+                stack.Push(Children(current.Current.Graph, cancellationToken).GetEnumerator());
+            }
+        }
+        finally
+        {
+            while (stack.Count > 0)
+            {
+                stack.Pop().Dispose();
+            }
+        }
+    }
+
+    /// <summary>The local functions and lambdas directly inside <paramref name="graph"/>, in block order.</summary>
+    internal static IEnumerable<(IMethodSymbol Symbol, ControlFlowGraph Graph)> Children(ControlFlowGraph graph, CancellationToken cancellationToken)
+    {
         foreach (var localFunction in graph.LocalFunctions)
         {
             cancellationToken.ThrowIfCancellationRequested();
-            var nested = graph.GetLocalFunctionControlFlowGraph(localFunction, cancellationToken);
-            yield return (localFunction, nested);
-            foreach (var inner in Of(nested, cancellationToken))
-            {
-                yield return inner;
-            }
+            yield return (localFunction, graph.GetLocalFunctionControlFlowGraph(localFunction, cancellationToken));
         }
 
         foreach (var block in graph.Blocks)
@@ -31,12 +58,7 @@ internal static class NestedGraphs
                 foreach (var lambda in Lambdas(root))
                 {
                     cancellationToken.ThrowIfCancellationRequested();
-                    var nested = graph.GetAnonymousFunctionControlFlowGraph(lambda, cancellationToken);
-                    yield return (lambda.Symbol, nested);
-                    foreach (var inner in Of(nested, cancellationToken))
-                    {
-                        yield return inner;
-                    }
+                    yield return (lambda.Symbol, graph.GetAnonymousFunctionControlFlowGraph(lambda, cancellationToken));
                 }
             }
 
@@ -45,30 +67,30 @@ internal static class NestedGraphs
                 foreach (var lambda in Lambdas(block.BranchValue))
                 {
                     cancellationToken.ThrowIfCancellationRequested();
-                    var nested = graph.GetAnonymousFunctionControlFlowGraph(lambda, cancellationToken);
-                    yield return (lambda.Symbol, nested);
-                    foreach (var inner in Of(nested, cancellationToken))
-                    {
-                        yield return inner;
-                    }
+                    yield return (lambda.Symbol, graph.GetAnonymousFunctionControlFlowGraph(lambda, cancellationToken));
                 }
             }
         }
     }
 
+    /// <summary>The outermost lambdas of an operation tree, left to right (explicit stack: trees can be deep).</summary>
     private static IEnumerable<IFlowAnonymousFunctionOperation> Lambdas(IOperation root)
     {
-        if (root is IFlowAnonymousFunctionOperation lambda)
+        var stack = new Stack<IOperation>();
+        stack.Push(root);
+        while (stack.Count > 0)
         {
-            yield return lambda;
-            yield break;
-        }
-
-        foreach (var child in root.ChildOperations)
-        {
-            foreach (var inner in Lambdas(child))
+            var operation = stack.Pop();
+            if (operation is IFlowAnonymousFunctionOperation lambda)
             {
-                yield return inner;
+                yield return lambda;
+                continue;
+            }
+
+            var children = new List<IOperation>(operation.ChildOperations);
+            for (var i = children.Count - 1; i >= 0; i--)
+            {
+                stack.Push(children[i]);
             }
         }
     }

@@ -1,4 +1,5 @@
 using System;
+using System.Collections.Generic;
 using Microsoft.CodeAnalysis;
 using Microsoft.CodeAnalysis.FlowAnalysis;
 
@@ -15,20 +16,29 @@ internal static class OperationWalk
     public static TState Run<TState>(IOperation root, TState state, Func<IOperation, TState, TState> apply)
         where TState : class
     {
-        return Visit(root, state, apply);
-    }
-
-    private static TState Visit<TState>(IOperation operation, TState state, Func<IOperation, TState, TState> apply)
-        where TState : class
-    {
-        if (operation is not IFlowAnonymousFunctionOperation)
+        // Explicit stack, not recursion: one statement can be thousands of operations deep (a long chain of
+        // additions), and a stack overflow kills the host. Each entry is an operation and whether its children
+        // have been pushed; an operation is applied when it is popped the second time (post-order).
+        var stack = new Stack<(IOperation Operation, bool ChildrenDone)>();
+        stack.Push((root, false));
+        while (stack.Count > 0)
         {
-            foreach (var child in operation.ChildOperations)
+            var (operation, childrenDone) = stack.Pop();
+            if (childrenDone || operation is IFlowAnonymousFunctionOperation)
             {
-                state = Visit(child, state, apply);
+                state = apply(operation, state);
+                continue;
+            }
+
+            stack.Push((operation, true));
+            var children = new List<IOperation>(operation.ChildOperations);
+            for (var i = children.Count - 1; i >= 0; i--)
+            {
+                // Pushed in reverse so that the first child is walked first.
+                stack.Push((children[i], false));
             }
         }
 
-        return apply(operation, state);
+        return state;
     }
 }

@@ -39,9 +39,18 @@ internal static class ConstantFolding
         _ => null,
     };
 
-    public static ConstantSet Evaluate(IOperation? expression, ConstantsState state, MethodSummaries? summaries, SummaryScope? scope)
+    /// <summary>
+    /// Deeper expressions fold to Unknown (the lattice top, so no rule concludes anything from them): the fold
+    /// recurses, and a generated chain of thousands of additions must not overflow the stack.
+    /// </summary>
+    private const int MaxDepth = 64;
+
+    public static ConstantSet Evaluate(IOperation? expression, ConstantsState state, MethodSummaries? summaries, SummaryScope? scope) =>
+        Evaluate(expression, state, summaries, scope, depth: 0);
+
+    private static ConstantSet Evaluate(IOperation? expression, ConstantsState state, MethodSummaries? summaries, SummaryScope? scope, int depth)
     {
-        if (expression is null)
+        if (expression is null || depth > MaxDepth)
         {
             return ConstantSet.Unknown;
         }
@@ -64,16 +73,16 @@ internal static class ConstantFolding
                 return state.ValueOf(capture.Id);
 
             case IConversionOperation conversion when IsIntegralOrEnum(conversion.Type) && IsIntegralOrEnum(conversion.Operand.Type):
-                return Evaluate(conversion.Operand, state, summaries, scope);
+                return Evaluate(conversion.Operand, state, summaries, scope, depth + 1);
 
             case IParenthesizedOperation parenthesized:
-                return Evaluate(parenthesized.Operand, state, summaries, scope);
+                return Evaluate(parenthesized.Operand, state, summaries, scope, depth + 1);
 
             case IBinaryOperation binary:
-                return Binary(binary.OperatorKind, Evaluate(binary.LeftOperand, state, summaries, scope), Evaluate(binary.RightOperand, state, summaries, scope));
+                return Binary(binary.OperatorKind, Evaluate(binary.LeftOperand, state, summaries, scope, depth + 1), Evaluate(binary.RightOperand, state, summaries, scope, depth + 1));
 
             case IUnaryOperation unary:
-                var operand = Evaluate(unary.Operand, state, summaries, scope);
+                var operand = Evaluate(unary.Operand, state, summaries, scope, depth + 1);
                 return unary.OperatorKind switch
                 {
                     UnaryOperatorKind.BitwiseNegation => operand.Complement(),
@@ -84,10 +93,10 @@ internal static class ConstantFolding
 
             case IConditionalOperation conditional when conditional.WhenFalse is not null:
                 // Only outside a graph (a graph turns conditionals into flow captures).
-                return Evaluate(conditional.WhenTrue, state, summaries, scope).Join(Evaluate(conditional.WhenFalse, state, summaries, scope));
+                return Evaluate(conditional.WhenTrue, state, summaries, scope, depth + 1).Join(Evaluate(conditional.WhenFalse, state, summaries, scope, depth + 1));
 
             case ISimpleAssignmentOperation assignment:
-                return Evaluate(assignment.Value, state, summaries, scope);
+                return Evaluate(assignment.Value, state, summaries, scope, depth + 1);
 
             case IDefaultValueOperation:
                 return ConstantSet.Of(0);
