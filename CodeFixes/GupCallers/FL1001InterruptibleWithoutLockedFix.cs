@@ -86,12 +86,12 @@ public sealed class FL1001InterruptibleWithoutLockedFix : SequentialFixProvider
                     ? document.WithSyntaxRoot(root.ReplaceNode(flags, withoutFlag.WithTriviaFrom(flags)))
                     : null;
 
-            case UseUnlocked when ExplicitWithoutNowait(flags, model, cancellationToken):
+            case UseUnlocked when NowaitRuledOut(diagnostic, flags, model, cancellationToken):
                 return diagnostic.Properties.TryGetValue(Descriptors.Properties.UnlockedForm, out var unlocked) && unlocked is not null
                     ? ToUnlocked(document, root, invocation, unlocked, model, cancellationToken)
                     : null;
 
-            case UseLocked when ExplicitWithoutNowait(flags, model, cancellationToken):
+            case UseLocked when NowaitRuledOut(diagnostic, flags, model, cancellationToken):
                 return diagnostic.Properties.TryGetValue(Descriptors.Properties.LockedForm, out var locked) && locked is not null
                     ? ToLocked(document, root, invocation, locked, model, cancellationToken)
                     : null;
@@ -123,6 +123,14 @@ public sealed class FL1001InterruptibleWithoutLockedFix : SequentialFixProvider
 
         return SyntaxFactory.ParseExpression(string.Join(" | ", kept.Select(k => k.ToString())));
     }
+
+    /// <summary>
+    /// Nowait cannot be among the flags: they are written out without it, or the analyzer computed every value they
+    /// can have (a local built from constants) and none has it.
+    /// </summary>
+    private static bool NowaitRuledOut(Diagnostic diagnostic, ExpressionSyntax flags, SemanticModel model, CancellationToken cancellationToken) =>
+        ExplicitWithoutNowait(flags, model, cancellationToken)
+        || (diagnostic.Properties.TryGetValue(Descriptors.Properties.NowaitRuledOut, out var ruledOut) && ruledOut == "true");
 
     /// <summary>
     /// The flags are written out as FollFlags members joined by <c>|</c>, none of them Nowait: in a form that may drop

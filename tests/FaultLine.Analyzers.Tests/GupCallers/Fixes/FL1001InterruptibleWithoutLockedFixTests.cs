@@ -316,4 +316,58 @@ public class FL1001InterruptibleWithoutLockedFixTests
         };
         await test.RunAsync();
     }
+
+    [Fact]
+    public async Task Flags_built_in_a_local_without_Nowait_still_get_the_form_change()
+    {
+        // The Postcopy sample's shape: the flags come from a local the analyzer can compute, not written at the call.
+        await Verify.VerifyCodeFixAsync("""
+            using FaultLine;
+
+            class Driver
+            {
+                long Grab(MmStruct mm, ulong start, Page[] pages, bool write)
+                {
+                    var foll = write ? FollFlags.Write : FollFlags.None;
+                    mm.MmapReadLock();
+                    long ret = Gup.GetUserPages(mm, start, 1, {|FL1001:foll | FollFlags.Interruptible|}, pages);
+                    mm.MmapReadUnlock();
+                    return ret;
+                }
+            }
+            """, """
+            using FaultLine;
+
+            class Driver
+            {
+                long Grab(MmStruct mm, ulong start, Page[] pages, bool write)
+                {
+                    var foll = write ? FollFlags.Write : FollFlags.None;
+                    long ret = Gup.GetUserPagesUnlocked(mm, start, 1, foll | FollFlags.Interruptible, pages);
+                    return ret;
+                }
+            }
+            """, FL1001InterruptibleWithoutLockedFix.UseUnlocked);
+    }
+
+    [Fact]
+    public async Task Flags_from_a_parameter_get_no_form_change()
+    {
+        // The parameter may carry Nowait, with which Interruptible would still have no effect (FL1007).
+        var source = """
+            using FaultLine;
+
+            class Driver
+            {
+                long Grab(MmStruct mm, ulong start, Page[] pages, FollFlags foll)
+                {
+                    mm.MmapReadLock();
+                    long ret = Gup.GetUserPages(mm, start, 1, {|FL1001:foll | FollFlags.Interruptible|}, pages);
+                    mm.MmapReadUnlock();
+                    return ret;
+                }
+            }
+            """;
+        await Verify.VerifyCodeFixAsync(source, source, FL1001InterruptibleWithoutLockedFix.UseUnlocked);
+    }
 }
