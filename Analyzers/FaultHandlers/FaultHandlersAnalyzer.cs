@@ -65,7 +65,7 @@ public sealed class FaultHandlersAnalyzer : DiagnosticAnalyzer
         foreach (var block in context.OperationBlocks)
         {
             context.CancellationToken.ThrowIfCancellationRequested();
-            if (!IsExecutable(block) || MethodSummaries.HasErrors(block))
+            if (!PreFilter.IsExecutable(block) || MethodSummaries.HasErrors(block))
             {
                 // Half-typed code: wait until it binds rather than guess.
                 continue;
@@ -125,11 +125,6 @@ public sealed class FaultHandlersAnalyzer : DiagnosticAnalyzer
         UnlockUnderNowaitRule.Analyze(facts);
         UninterruptibleSleepRule.Analyze(facts);
     }
-
-    /// <summary>Operation blocks that run code: bodies and initializers (not attribute arguments).</summary>
-    private static bool IsExecutable(IOperation block) =>
-        block is IBlockOperation or IMethodBodyOperation or IConstructorBodyOperation or IFieldInitializerOperation
-            or IPropertyInitializerOperation or IParameterInitializerOperation;
 
     /// <summary>Whether the bound tree has a lambda taking a VmFault and returning a VmFaultResult (no graph needed to tell).</summary>
     private static bool HasLambdaHandler(ImmutableArray<IOperation> blocks, FaultHandlerSymbols symbols, System.Threading.CancellationToken cancellationToken)

@@ -65,7 +65,7 @@ public sealed class GupCallersAnalyzer : DiagnosticAnalyzer
 
     private static void AnalyzeBlocks(OperationBlockAnalysisContext context, KnownSymbols symbols, MethodSummaries summaries)
     {
-        if (!MentionsInterestingCall(context.OperationBlocks, context))
+        if (!PreFilter.MentionsInvocation(context.OperationBlocks, KnownSymbols.InterestingInvocationNames.Contains, context.CancellationToken))
         {
             return;
         }
@@ -75,7 +75,7 @@ public sealed class GupCallersAnalyzer : DiagnosticAnalyzer
         foreach (var block in context.OperationBlocks)
         {
             context.CancellationToken.ThrowIfCancellationRequested();
-            if (!IsExecutable(block) || MethodSummaries.HasErrors(block))
+            if (!PreFilter.IsExecutable(block) || MethodSummaries.HasErrors(block))
             {
                 // Half-typed code: wait until it binds rather than guess.
                 continue;
@@ -120,38 +120,6 @@ public sealed class GupCallersAnalyzer : DiagnosticAnalyzer
             rule.Analyze(facts, reporter);
         }
     }
-
-    /// <summary>The syntax pre-filter: some invocation in the body is named like a GUP entry point or HandleMmFault.</summary>
-    private static bool MentionsInterestingCall(ImmutableArray<IOperation> blocks, OperationBlockAnalysisContext context)
-    {
-        foreach (var block in blocks)
-        {
-            foreach (var node in block.Syntax.DescendantNodesAndSelf())
-            {
-                if (node is InvocationExpressionSyntax invocation && KnownSymbols.InterestingInvocationNames.Contains(NameOf(invocation.Expression)))
-                {
-                    return true;
-                }
-            }
-
-            context.CancellationToken.ThrowIfCancellationRequested();
-        }
-
-        return false;
-    }
-
-    private static string NameOf(ExpressionSyntax expression) => expression switch
-    {
-        MemberAccessExpressionSyntax memberAccess => memberAccess.Name.Identifier.ValueText,
-        SimpleNameSyntax name => name.Identifier.ValueText,
-        MemberBindingExpressionSyntax binding => binding.Name.Identifier.ValueText,
-        _ => string.Empty,
-    };
-
-    /// <summary>Operation blocks that run code: bodies and initializers (not attribute arguments).</summary>
-    private static bool IsExecutable(IOperation block) =>
-        block is IBlockOperation or IMethodBodyOperation or IConstructorBodyOperation or IFieldInitializerOperation
-            or IPropertyInitializerOperation or IParameterInitializerOperation;
 
     /// <summary>Locals the body reads anywhere, lambdas included (a <c>ref</c> argument reads too).</summary>
     private static ImmutableHashSet<ILocalSymbol> ReadLocals(IOperation block)

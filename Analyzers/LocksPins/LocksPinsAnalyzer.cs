@@ -62,7 +62,7 @@ public sealed class LocksPinsAnalyzer : DiagnosticAnalyzer
 
     private static void AnalyzeBlocks(OperationBlockAnalysisContext context, KnownSymbols symbols, MethodSummaries summaries, PageReleaseSummaries releases)
     {
-        if (!MentionsInterestingCall(context.OperationBlocks, context))
+        if (!PreFilter.MentionsInvocation(context.OperationBlocks, InterestingNames.Contains, context.CancellationToken))
         {
             return;
         }
@@ -117,29 +117,4 @@ public sealed class LocksPinsAnalyzer : DiagnosticAnalyzer
         }
     }
 
-    private static bool MentionsInterestingCall(ImmutableArray<IOperation> blocks, OperationBlockAnalysisContext context)
-    {
-        foreach (var block in blocks)
-        {
-            foreach (var node in block.Syntax.DescendantNodesAndSelf())
-            {
-                if (node is InvocationExpressionSyntax invocation && InterestingNames.Contains(NameOf(invocation.Expression)))
-                {
-                    return true;
-                }
-            }
-
-            context.CancellationToken.ThrowIfCancellationRequested();
-        }
-
-        return false;
-    }
-
-    private static string NameOf(ExpressionSyntax expression) => expression switch
-    {
-        MemberAccessExpressionSyntax memberAccess => memberAccess.Name.Identifier.ValueText,
-        SimpleNameSyntax name => name.Identifier.ValueText,
-        MemberBindingExpressionSyntax binding => binding.Name.Identifier.ValueText,
-        _ => string.Empty,
-    };
 }

@@ -67,7 +67,7 @@ public sealed class SleepWakeupAnalyzer : DiagnosticAnalyzer
     private static void AnalyzeBlocks(OperationBlockAnalysisContext context, SleepSummaries summaries, SleepSymbols symbols, KnownSymbols known)
     {
         var mustNotSleep = symbols.HasMustNotSleep(context.OwningSymbol);
-        if (!mustNotSleep && !MentionsInterestingCall(context.OperationBlocks, context))
+        if (!mustNotSleep && !PreFilter.MentionsInvocation(context.OperationBlocks, SleepSymbols.InterestingNames.Contains, context.CancellationToken))
         {
             return;
         }
@@ -77,7 +77,7 @@ public sealed class SleepWakeupAnalyzer : DiagnosticAnalyzer
         foreach (var block in context.OperationBlocks)
         {
             context.CancellationToken.ThrowIfCancellationRequested();
-            if (!IsExecutable(block) || MethodSummaries.HasErrors(block))
+            if (!PreFilter.IsExecutable(block) || MethodSummaries.HasErrors(block))
             {
                 // Half-typed code: wait until it binds rather than guess.
                 continue;
@@ -159,36 +159,6 @@ public sealed class SleepWakeupAnalyzer : DiagnosticAnalyzer
             && SymbolEqualityComparer.Default.Equals(start.ContainingType, symbols.KernelTask);
     }
 
-    /// <summary>The syntax pre-filter: some invocation in the body is named like a scheduler, wait or spinlock call.</summary>
-    private static bool MentionsInterestingCall(ImmutableArray<IOperation> blocks, OperationBlockAnalysisContext context)
-    {
-        foreach (var block in blocks)
-        {
-            foreach (var node in block.Syntax.DescendantNodesAndSelf())
-            {
-                if (node is InvocationExpressionSyntax invocation && SleepSymbols.InterestingNames.Contains(NameOf(invocation.Expression)))
-                {
-                    return true;
-                }
-            }
-
-            context.CancellationToken.ThrowIfCancellationRequested();
-        }
-
-        return false;
-    }
-
-    private static string NameOf(ExpressionSyntax expression) => expression switch
-    {
-        MemberAccessExpressionSyntax memberAccess => memberAccess.Name.Identifier.ValueText,
-        SimpleNameSyntax name => name.Identifier.ValueText,
-        MemberBindingExpressionSyntax binding => binding.Name.Identifier.ValueText,
-        _ => string.Empty,
-    };
-
-    private static bool IsExecutable(IOperation block) =>
-        block is IBlockOperation or IMethodBodyOperation or IConstructorBodyOperation or IFieldInitializerOperation
-            or IPropertyInitializerOperation or IParameterInitializerOperation;
 }
 
 /// <summary>The per-compilation summaries the FL3xxx rules read.</summary>
