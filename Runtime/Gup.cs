@@ -284,7 +284,8 @@ public static class Gup
     }
 
     /// <summary>__get_user_pages_locked(): the retry driver of rules 15-18.</summary>
-    private static long GetUserPagesLockedCore(MmStruct mm, ulong start, long nrPages, Page[]? pages, ref bool locked, FollFlags flags)
+    private static long GetUserPagesLockedCore(MmStruct mm, ulong start, long nrPages, Page[]? pages, ref bool locked, FollFlags flags,
+        long pagesOffset = 0)
     {
         if (nrPages == 0)
         {
@@ -317,7 +318,7 @@ public static class Gup
         }
 
         long pagesDone = 0;
-        var offset = 0L;
+        var offset = pagesOffset;
         for (;;)
         {
             var ret = GetUserPagesWalk(mm, start, nrPages, flags, pages, offset, ref locked);
@@ -480,15 +481,7 @@ public static class Gup
                 {
                     if (pages is not null)
                     {
-                        if ((flags & FollFlags.Pin) != 0)
-                        {
-                            page.GrabPin(task);
-                        }
-                        else
-                        {
-                            page.GrabRef(task);
-                        }
-
+                        page.Grab((flags & FollFlags.Pin) != 0, LedgerOf(task));
                         pages[offset + i] = page;
                     }
 
@@ -693,43 +686,16 @@ public static class Gup
             throw new KernelBugException("get_user_pages_fast: called with the mmap lock held (might_lock_read)");
         }
 
-        // The lockless walk: stop at the first page that is missing or not writable enough.
-        var pin = (flags & FollFlags.Pin) != 0;
-        long nrPinned = 0;
-        for (; nrPinned < nrPages; nrPinned++)
-        {
-            var address = start + ((ulong)nrPinned << Page.Shift);
-            if (!mm.PageTable.TryGetValue(address, out var pte) || ((flags & FollFlags.Write) != 0 && !pte.Writable))
-            {
-                break;
-            }
-
-            if (pin)
-            {
-                pte.Page.GrabPin(task);
-            }
-            else
-            {
-                pte.Page.GrabRef(task);
-            }
-
-            pages[nrPinned] = pte.Page;
-        }
-
+        var nrPinned = GupFastWalk(mm, task, start, nrPages, flags, pages);
         if (nrPinned == nrPages || (flags & FollFlags.FastOnly) != 0)
         {
             return nrPinned;
         }
 
-        var slowPages = new Page[nrPages - nrPinned];
+        // The slow path fills the rest of the caller's array, after the pages the walk took.
         var locked = false;
-        var ret = GetUserPagesLockedCore(mm, start + ((ulong)nrPinned << Page.Shift), nrPages - nrPinned, slowPages, ref locked,
-            (flags & ~FollFlags.Get) | FollFlags.Touch | FollFlags.Unlockable);
-        if (ret > 0)
-        {
-            Array.Copy(slowPages, 0, pages, nrPinned, ret);
-        }
-
+        var ret = GetUserPagesLockedCore(mm, start + ((ulong)nrPinned << Page.Shift), nrPages - nrPinned, pages, ref locked,
+            (flags & ~FollFlags.Get) | FollFlags.Touch | FollFlags.Unlockable, pagesOffset: nrPinned);
         if (ret < 0)
         {
             // "the caller has to unpin the pages we already pinned so returning -errno is not an option"
@@ -737,6 +703,83 @@ public static class Gup
         }
 
         return ret + nrPinned;
+    }
+
+    /// <summary>
+    /// gup_fast(): the lockless walk over resident pages, without the mmap lock and without faults.
+    /// Like gup_fast_pmd_range it looks up one PTE table per 2 MiB and hands it to
+    /// <see cref="GupFastPteRange"/>. Stops at the first page that is missing or not writable enough;
+    /// returns the number of pages taken from <paramref name="start"/>, which the slow path completes.
+    /// </summary>
+    private static long GupFastWalk(MmStruct mm, KernelTask task, ulong start, long nrPages, FollFlags flags, Page[] pages)
+    {
+        // The caller checked pages.Length >= nrPages, so every count here fits an int.
+        var wanted = (int)nrPages;
+        var pin = (flags & FollFlags.Pin) != 0;
+        var write = (flags & FollFlags.Write) != 0;
+
+        // The debug switch is read once per call, as a kernel build decides CONFIG_DEBUG_VM once.
+        var ledger = LedgerOf(task);
+        var nr = 0;
+        while (nr < wanted)
+        {
+            var address = start + ((ulong)nr << Page.Shift);
+            if (mm.PageTable.TableFor(address) is not { } table)
+            {
+                break;
+            }
+
+            var index = PteTable.IndexOf(address);
+            var count = Math.Min(PageTable.PtrsPerPte - index, wanted - nr);
+            var taken = GupFastPteRange(table, index, count, write, pin, ledger, task, pages, nr);
+            nr += taken;
+            if (taken < count)
+            {
+                break;
+            }
+        }
+
+        return nr;
+    }
+
+    /// <summary>
+    /// gup_fast_pte_range(): reads each entry once, takes the page (try_grab_folio: one atomic
+    /// increment), then re-reads the entry and backs out if it changed meanwhile, the check that makes
+    /// the lockless walk safe against a racing fault that replaces it. Fills <paramref name="pages"/>
+    /// in place from <paramref name="offset"/>; returns how many of <paramref name="count"/> it took.
+    /// </summary>
+    private static int GupFastPteRange(PteTable table, int index, int count, bool write, bool pin, PageLedger? ledger,
+        KernelTask task, Page[] pages, int offset)
+    {
+        for (var i = 0; i < count; i++)
+        {
+            var pte = table.Read(index + i);
+            if (pte is null || (write && !pte.Writable))
+            {
+                return i;
+            }
+
+            var page = pte.Page;
+            page.Grab(pin, ledger);
+            if (!ReferenceEquals(table.Read(index + i), pte))
+            {
+                UndoGrab(page, pin, task);
+                return i;
+            }
+
+            pages[offset + i] = page;
+        }
+
+        return count;
+    }
+
+    /// <summary>The task's page ledger when page owners are tracked (<see cref="KernelDebug.TrackPageOwners"/>), else null.</summary>
+    private static PageLedger? LedgerOf(KernelTask task) => KernelDebug.TrackPageOwners ? task.Ledger : null;
+
+    private static void UndoGrab(Page page, bool pin, KernelTask task)
+    {
+        var dropped = pin ? page.DropPin(task) : page.DropRef(task);
+        KernelDebug.WarnOn(!dropped, "gup_fast: could not drop the pin or reference it had just taken");
     }
 
     private static int FixupUserFaultCore(MmStruct mm, ulong address, FaultFlags faultFlags, ref bool unlocked, bool allowRetry)

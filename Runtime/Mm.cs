@@ -1,15 +1,16 @@
-using System.Collections.Concurrent;
-
 namespace FaultLine;
 
-/// <summary>A page-table entry: the page mapped at an address and whether it is mapped writable.</summary>
-internal readonly record struct Pte(Page Page, bool Writable);
+/// <summary>
+/// A page-table entry: the page mapped at an address and whether it is mapped writable. Immutable, so
+/// that one reference is the whole entry (see <see cref="PteTable"/>); change it with <c>with</c>.
+/// </summary>
+internal sealed record Pte(Page Page, bool Writable);
 
 /// <summary>
 /// struct mm_struct: an address space with its VMAs, its page table and its mmap lock.
-/// Simplifications (they change no rule's outcome): one level of page table (a map from page
-/// address to page), no per-VMA locks, no huge pages, no NUMA, no munmap, so the lockless fast GUP
-/// never races with an unmap.
+/// Simplifications (they change no rule's outcome): two levels of page table (a hash of 2 MiB PTE
+/// tables, see <see cref="FaultLine.PageTable"/>), no per-VMA locks, no huge pages, no NUMA, no munmap,
+/// so the lockless fast GUP never races with an unmap (only with a fault that fills an entry).
 /// </summary>
 public sealed class MmStruct
 {
@@ -37,7 +38,7 @@ public sealed class MmStruct
     }
 
     /// <summary>The page table; read locklessly by the fast GUP path, written under the mmap lock.</summary>
-    internal ConcurrentDictionary<ulong, Pte> PageTable { get; } = new();
+    internal PageTable PageTable { get; } = new();
 
     /// <summary>mmap_read_lock().</summary>
     [MaySleep]
@@ -153,10 +154,9 @@ public sealed class MmStruct
         }
     }
 
-    internal Pte? LookupPte(ulong address) =>
-        PageTable.TryGetValue(address & ~(ulong)(Page.Size - 1), out var pte) ? pte : null;
+    internal Pte? LookupPte(ulong address) => PageTable.Lookup(address);
 
-    internal void SetPte(ulong address, Pte pte) => PageTable[address & ~(ulong)(Page.Size - 1)] = pte;
+    internal void SetPte(ulong address, Pte pte) => PageTable.Set(address, pte);
 
     /// <summary>The page mapped at <paramref name="address"/>, or null (a lockless peek, for tests and resolvers).</summary>
     internal Page? PageAt(ulong address) => LookupPte(address)?.Page;

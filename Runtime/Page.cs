@@ -16,7 +16,10 @@ public sealed class Page
 
     private static long nextPfn = 0x1000;
 
-    private readonly WaitQueueHead lockWaiters = new() { Name = "page lock" };
+    // The kernel keeps no wait queue in struct page (folio_waitqueue hashes into a shared table);
+    // the model gives a page its own, but only once a task waits on it: most pages never see a
+    // waiter, and the GUP hot paths stay on small objects.
+    private WaitQueueHead? lockWaiters;
     private int refCount = 1;
     private int pinCount;
     private int pinHandoffs;
@@ -92,7 +95,9 @@ public sealed class Page
             throw new KernelBugException($"unlock_page: page 0x{Pfn:x} is not locked");
         }
 
-        lockWaiters.WakeUpAll();
+        // The exchange above is a full fence: a waiter that created the queue after this read saw
+        // the lock free when it checked again after queueing (LockWait and WaitEventCore both do).
+        Volatile.Read(ref lockWaiters)?.WakeUpAll();
     }
 
     /// <inheritdoc />
@@ -110,7 +115,7 @@ public sealed class Page
             return 0;
         }
 
-        var r = Wait.WaitEventCore(lockWaiters, () => !IsLocked, state, exclusive: false);
+        var r = Wait.WaitEventCore(LockWaiters, () => !IsLocked, state, exclusive: false);
         return r == 0 ? 0 : -Errno.EINTR;
     }
 
@@ -120,22 +125,14 @@ public sealed class Page
     /// <summary>__folio_lock_killable without the might_sleep check.</summary>
     internal int LockKillableCore() => LockSlow(TaskState.Killable);
 
-    internal void GrabPin(KernelTask by)
+    /// <summary>
+    /// try_grab_folio() for one page: one FOLL_PIN pin or one FOLL_GET reference, recorded in
+    /// <paramref name="ledger"/>, the taking task's, when page owners are tracked (null when not).
+    /// </summary>
+    internal void Grab(bool pin, PageLedger? ledger)
     {
-        Interlocked.Increment(ref pinCount);
-        if (KernelDebug.TrackPageOwners)
-        {
-            by.Ledger.Took(this, pin: true);
-        }
-    }
-
-    internal void GrabRef(KernelTask by)
-    {
-        Interlocked.Increment(ref refCount);
-        if (KernelDebug.TrackPageOwners)
-        {
-            by.Ledger.Took(this, pin: false);
-        }
+        Interlocked.Increment(ref pin ? ref pinCount : ref refCount);
+        ledger?.Took(this, pin);
     }
 
     /// <summary>Drops one pin; false (and nothing changes) if the page is not pinned.</summary>
@@ -190,6 +187,12 @@ public sealed class Page
             return 0;
         }
 
-        return LockWait.Acquire(lockWaiters, state, exclusive: false, TryLock);
+        return LockWait.Acquire(LockWaiters, state, exclusive: false, TryLock);
     }
+
+    /// <summary>The page's wait queue, created (once, and published with a full fence) by the first waiter.</summary>
+    private WaitQueueHead LockWaiters =>
+        Volatile.Read(ref lockWaiters)
+        ?? Interlocked.CompareExchange(ref lockWaiters, new WaitQueueHead { Name = "page lock" }, null)
+        ?? lockWaiters!;
 }
