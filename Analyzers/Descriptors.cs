@@ -200,11 +200,12 @@ internal static class Descriptors
     public static readonly DiagnosticDescriptor FL2003RetryWithLockHeld = Create(
         "FL2003",
         "Retry returned while the mmap lock is still held",
-        "'{0}' returns VmFaultResult.Retry without releasing the mmap lock on a path where FaultFlags.RetryNowait is not known to be set",
+        "'{0}' {1}",
         Categories.FaultHandlers,
         DiagnosticSeverity.Warning,
         "Outside RetryNowait, VM_FAULT_RETRY tells the caller that the handler already released the fault lock; the caller does not unlock it again. "
-        + "Returning Retry with the lock still held leaks it (or, with the per-VMA lock, double-unlocks it).");
+        + "Returning Retry with the lock still held leaks it (or, with the per-VMA lock, double-unlocks it). Any other result tells the caller the lock "
+        + "was held all along: a handler that released it, slept, and re-took it must return Retry instead, since the VMAs may have changed meanwhile.");
 
     public static readonly DiagnosticDescriptor FL2004UnlockUnderRetryNowait = Create(
         "FL2004",

@@ -14,7 +14,8 @@ namespace FaultLine.Analyzers.FaultHandlers;
 /// <c>VmOperations.Fault</c> or <c>PageMkwrite</c>, or a lambda taking a VmFault and returning a VmFaultResult; helpers
 /// it passes its VmFault to are read from its calls, in the context of its flag facts (a helper alone is not reported:
 /// its caller may have tested the flags for it). Per handler: a pre-filter (an override, or a lambda handler in the
-/// bound tree), the driver's control-flow graph, one <see cref="FaultFlagFactsAnalysis"/> (flag bits known on each path, the mmap-lock fact), then each rule.
+/// bound tree), the driver's control-flow graph, one <see cref="FaultFlagFactsAnalysis"/> (flag bits known on each path, the mmap-lock fact), then each rule;
+/// a handler that both releases and re-takes the mmap lock gets one more pass (<see cref="RetakenLockAnalysis"/>, FL2003's re-take case).
 /// </summary>
 [DiagnosticAnalyzer(LanguageNames.CSharp)]
 public sealed class FaultHandlersAnalyzer : DiagnosticAnalyzer
@@ -122,6 +123,7 @@ public sealed class FaultHandlersAnalyzer : DiagnosticAnalyzer
         SleepUnderNowaitRule.Analyze(handler);
         var facts = HandlerFacts.Collect(handler);
         RetryReturnRules.Analyze(facts);
+        RetakenLockRule.Analyze(facts);
         UnlockUnderNowaitRule.Analyze(facts);
         UninterruptibleSleepRule.Analyze(facts);
     }

@@ -24,8 +24,9 @@ internal readonly struct FactsAt<TOperation>
 
 /// <summary>
 /// What the FL2002-FL2005 rules read from one solved handler: every <c>VmFaultResult.Retry</c> constant the handler
-/// returns (directly, or through a <c>cond ? Retry : Sigbus</c> the graph turns into a flow capture), every explicit
-/// mmap-lock release, and every invocation, each with the facts that hold there.
+/// returns (directly, or through a <c>cond ? Retry : Sigbus</c> the graph turns into a flow capture), the other
+/// VmFaultResult constants it returns the same way, every explicit mmap-lock release, and every invocation, each
+/// with the facts that hold there.
 /// </summary>
 internal sealed class HandlerFacts
 {
@@ -37,6 +38,9 @@ internal sealed class HandlerFacts
     public HandlerContext Context { get; }
 
     public List<FactsAt<IOperation>> RetryReturns { get; } = new();
+
+    /// <summary>The other <c>VmFaultResult</c> constants the handler returns (<c>Nopage</c>, <c>Sigbus</c>, ...), found the same way.</summary>
+    public List<FactsAt<IOperation>> OtherReturns { get; } = new();
 
     public List<FactsAt<IInvocationOperation>> Unlocks { get; } = new();
 
@@ -55,6 +59,7 @@ internal sealed class HandlerFacts
     {
         private readonly HandlerFacts facts;
         private readonly Dictionary<CaptureId, List<FactsAt<IOperation>>> retryCaptures = new();
+        private readonly Dictionary<CaptureId, List<FactsAt<IOperation>>> otherCaptures = new();
         private readonly HashSet<CaptureId> returnedCaptures = new();
 
         public Collector(HandlerFacts facts)
@@ -71,15 +76,18 @@ internal sealed class HandlerFacts
 
             switch (operation)
             {
-                case IFlowCaptureOperation capture when IsRetryConstant(capture.Value):
-                    if (!retryCaptures.TryGetValue(capture.Id, out var list))
+                case IFlowCaptureOperation capture when ResultConstant(capture.Value) is { } bits:
+                {
+                    var captures = (bits & facts.Context.Symbols.Retry) != 0 ? retryCaptures : otherCaptures;
+                    if (!captures.TryGetValue(capture.Id, out var list))
                     {
                         list = new List<FactsAt<IOperation>>();
-                        retryCaptures[capture.Id] = list;
+                        captures[capture.Id] = list;
                     }
 
                     list.Add(new FactsAt<IOperation>(Comparisons.StripConversions(capture.Value), before));
                     break;
+                }
 
                 case IInvocationOperation invocation:
                     facts.Calls.Add(new FactsAt<IInvocationOperation>(invocation, before));
@@ -100,9 +108,10 @@ internal sealed class HandlerFacts
             }
 
             var value = Comparisons.StripConversions(block.BranchValue);
-            if (IsRetryConstant(value))
+            if (ResultConstant(value) is { } bits)
             {
-                facts.RetryReturns.Add(new FactsAt<IOperation>(value, fallThrough));
+                var returns = (bits & facts.Context.Symbols.Retry) != 0 ? facts.RetryReturns : facts.OtherReturns;
+                returns.Add(new FactsAt<IOperation>(value, fallThrough));
             }
             else if (value is IFlowCaptureReferenceOperation reference)
             {
@@ -118,18 +127,24 @@ internal sealed class HandlerFacts
                 {
                     facts.RetryReturns.AddRange(list);
                 }
+
+                if (otherCaptures.TryGetValue(id, out var others))
+                {
+                    facts.OtherReturns.AddRange(others);
+                }
             }
         }
 
-        private bool IsRetryConstant(IOperation value)
+        /// <summary>The bits of a <c>VmFaultResult</c> constant, or null for anything else.</summary>
+        private long? ResultConstant(IOperation value)
         {
             value = Comparisons.StripConversions(value);
             if (!facts.Context.Symbols.IsVmFaultResult(value.Type) || !value.ConstantValue.HasValue || value.ConstantValue.Value is null)
             {
-                return false;
+                return null;
             }
 
-            long bits = value.ConstantValue.Value switch
+            return value.ConstantValue.Value switch
             {
                 int i => i,
                 uint u => u,
@@ -138,10 +153,9 @@ internal sealed class HandlerFacts
                 short s => s,
                 ushort us => us,
                 byte b => b,
-                sbyte sb => sb,
-                _ => 0,
+                sbyte sb => (long?)sb,
+                _ => null,
             };
-            return (bits & facts.Context.Symbols.Retry) != 0;
         }
     }
 }

@@ -10,6 +10,10 @@ namespace FaultLine.Analyzers.FaultHandlers;
 /// </summary>
 internal static class RetryReturnRules
 {
+    /// <summary>The second half of FL2003's message for a Retry returned with the lock held.</summary>
+    internal const string RetryWithLockHeldMessage =
+        "returns VmFaultResult.Retry without releasing the mmap lock on a path where FaultFlags.RetryNowait is not known to be set";
+
     public static void Analyze(HandlerFacts facts)
     {
         var handler = facts.Context;
@@ -24,7 +28,7 @@ internal static class RetryReturnRules
 
             if (site.Facts.Lock == Flow.Lattices.HandlerLockFacts.Held && !site.Facts.IsKnownSet(symbols.RetryNowait))
             {
-                handler.Report(Descriptors.FL2003RetryWithLockHeld, location, handler.HandlerName);
+                handler.Report(Descriptors.FL2003RetryWithLockHeld, location, handler.HandlerName, RetryWithLockHeldMessage);
             }
         }
     }

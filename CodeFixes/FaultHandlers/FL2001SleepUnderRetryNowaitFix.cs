@@ -21,6 +21,7 @@ namespace FaultLine.CodeFixes.FaultHandlers;
 /// <item><see cref="WarnOnOnce"/>: <c>KernelDebug.WarnOnOnce((vmf.Flags &amp; FaultFlags.RetryNowait) != 0);</c> at the top,
 /// stating the handler is never called so (and warning at run time if it is).</item>
 /// </list>
+/// The handler may be a method or a lambda; an expression-bodied one gets a block body for the first two.
 /// </summary>
 [ExportCodeFixProvider(Microsoft.CodeAnalysis.LanguageNames.CSharp, Name = nameof(FL2001SleepUnderRetryNowaitFix))]
 [Shared]
@@ -43,14 +44,13 @@ public sealed class FL2001SleepUnderRetryNowaitFix : SequentialFixProvider
     {
         var model = await document.GetSemanticModelAsync(cancellationToken).ConfigureAwait(false);
         var root = await document.GetSyntaxRootAsync(cancellationToken).ConfigureAwait(false);
-        if (model is null || root is null || HandlerFixFacts.HandlerOf(target, model, cancellationToken) is not { } handler)
+        if (model is null || root is null || HandlerFixFacts.HandlerOf(target, model, cancellationToken) is not { Vmf: { } vmf } handler)
         {
+            // Not in a handler, or its VmFault has no name to test (delegate { ... }).
             return null;
         }
 
-        var (method, vmf) = handler;
-        var body = method.Body!;
-        var position = body.OpenBraceToken.SpanStart;
+        var position = handler.Function.SpanStart;
         var flags = FixSyntax.TypeName(model, position, "FaultFlags");
         var test = $"({vmf}.Flags & {flags}.RetryNowait) != 0";
         switch (equivalenceKey)
@@ -61,16 +61,13 @@ public sealed class FL2001SleepUnderRetryNowaitFix : SequentialFixProvider
                 var text = equivalenceKey == EarlyRetry
                     ? $"if ({test})\n    return {FixSyntax.TypeName(model, position, "VmFaultResult")}.Retry;"
                     : $"{FixSyntax.TypeName(model, position, "KernelDebug")}.WarnOnOnce({test});";
-                if (HandlerFixFacts.StartsWith(method, text) || body.Statements.Count == 0)
+                if (HandlerFixFacts.StartsWith(handler, text))
                 {
                     return null;
                 }
 
-                var first = body.Statements[0];
-                var statement = FixSyntax.ParseStatementLike(text, first);
-                var separator = equivalenceKey == EarlyRetry ? FixSyntax.EndOfLine(first) : string.Empty;
-                statement = statement.WithTrailingTrivia(statement.GetTrailingTrivia().AddRange(Microsoft.CodeAnalysis.CSharp.SyntaxFactory.ParseTrailingTrivia(separator)));
-                return document.WithSyntaxRoot(root.InsertNodesBefore(first, new[] { statement }));
+                var fixedRoot = HandlerBodies.InsertFirst(root, handler, text, blankLineAfter: equivalenceKey == EarlyRetry);
+                return fixedRoot is null ? null : document.WithSyntaxRoot(fixedRoot);
             }
 
             case TryLockOrRetry:

@@ -14,7 +14,7 @@ namespace FaultLine.CodeFixes.FaultHandlers;
 /// <summary>
 /// FL2002: return Sigbus where retry is not allowed — the returned Retry becomes
 /// <c>(vmf.Flags &amp; FaultFlags.AllowRetry) != 0 ? VmFaultResult.Retry : VmFaultResult.Sigbus</c> (rule 34: without
-/// AllowRetry a handler blocks holding the lock or fails the fault).
+/// AllowRetry a handler blocks holding the lock or fails the fault). Also in lambda and expression-bodied handlers.
 /// </summary>
 [ExportCodeFixProvider(LanguageNames.CSharp, Name = nameof(FL2002RetryWithoutAllowRetryFix))]
 [Shared]
@@ -35,7 +35,7 @@ public sealed class FL2002RetryWithoutAllowRetryFix : SequentialFixProvider
         var root = await document.GetSyntaxRootAsync(cancellationToken).ConfigureAwait(false);
         if (equivalenceKey != SigbusWithoutAllowRetry || model is null || root is null
             || target is not ExpressionSyntax retry || !FixSyntax.IsWellFormed(retry)
-            || HandlerFixFacts.HandlerOf(target, model, cancellationToken) is not { } handler)
+            || HandlerFixFacts.HandlerOf(target, model, cancellationToken) is not { Vmf: { } vmf })
         {
             return null;
         }
@@ -45,8 +45,8 @@ public sealed class FL2002RetryWithoutAllowRetryFix : SequentialFixProvider
         var whenTrue = retry is MemberAccessExpressionSyntax or IdentifierNameSyntax or ParenthesizedExpressionSyntax
             ? retry.WithoutTrivia().ToString()
             : "(" + retry.WithoutTrivia() + ")";
-        var text = $"({handler.Vmf}.Flags & {flags}.AllowRetry) != 0 ? {whenTrue} : {result}.Sigbus";
-        if (retry.Parent is not (ReturnStatementSyntax or ArrowExpressionClauseSyntax))
+        var text = $"({vmf}.Flags & {flags}.AllowRetry) != 0 ? {whenTrue} : {result}.Sigbus";
+        if (retry.Parent is not (ReturnStatementSyntax or ArrowExpressionClauseSyntax) && !IsLambdaBody(retry))
         {
             text = "(" + text + ")";
         }
@@ -54,4 +54,8 @@ public sealed class FL2002RetryWithoutAllowRetryFix : SequentialFixProvider
         var replacement = SyntaxFactory.ParseExpression(text).WithTriviaFrom(retry);
         return document.WithSyntaxRoot(root.ReplaceNode(retry, replacement));
     }
+
+    /// <summary>The whole expression body of a lambda handler (<c>vmf =&gt; VmFaultResult.Retry</c>): no parentheses needed.</summary>
+    private static bool IsLambdaBody(ExpressionSyntax expression) =>
+        expression.Parent is AnonymousFunctionExpressionSyntax lambda && lambda.ExpressionBody == expression;
 }

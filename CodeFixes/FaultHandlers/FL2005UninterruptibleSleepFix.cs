@@ -50,7 +50,7 @@ public sealed class FL2005UninterruptibleSleepFix : SequentialFixProvider
         string text;
         if (equivalenceKey == LockPageOrRetry)
         {
-            if ((type.Name, called.Name) != ("Page", "Lock") || invocation.ArgumentList.Arguments.Count != 0)
+            if ((type.Name, called.Name) != ("Page", "Lock") || invocation.ArgumentList.Arguments.Count != 0 || handler.Vmf is null)
             {
                 return null;
             }

@@ -9,7 +9,7 @@ namespace FaultLine.Analyzers.Flow.Lattices;
 /// <summary>
 /// Recognizes the spellings of a test of the handler's <c>vmf.Flags</c>: <c>(flags &amp; F) != 0</c> and
 /// <c>== 0</c>, <c>(flags &amp; F) == F</c>, <c>flags.HasFlag(F)</c>, <c>MmFault.FaultFlagAllowRetryFirst(flags)</c>,
-/// <c>!test</c>, a bool local holding a test, and a helper method returning such a test of its VmFault argument;
+/// <c>!test</c>, a bool local holding a test, and a helper method (or extension property) returning such a test of its VmFault argument;
 /// <c>flags</c> is <c>vmf.Flags</c> or a local holding it. Anything else is not a test (null), which refines nothing.
 /// </summary>
 internal sealed class FaultFlagFactsConditions
@@ -92,6 +92,10 @@ internal sealed class FaultFlagFactsConditions
                 && first.Arguments.Length == 1 && IsFlags(first.Arguments[0].Value, state):
                 // AllowRetry set and Tried clear when true; when false either may hold, so nothing is learnt.
                 return new FaultFlagTest(symbols.AllowRetry, symbols.Tried, 0, 0);
+
+            case IPropertyReferenceOperation { Property.GetMethod: { } getter } property when helperTest is not null && IsVmf(property.Instance):
+                // A C# 14 extension property of VmFault read on the handler's VmFault (vmf.IsNowait): like an extension method.
+                return helperTest(getter, vmf);
 
             case IInvocationOperation helper when helperTest is not null:
                 foreach (var argument in helper.Arguments)

@@ -158,7 +158,9 @@ internal sealed class FaultHandlerSummaries
 
     private ImmutableArray<FaultFlagTest> ComputeHelperTest(IMethodSymbol method, int ordinal)
     {
-        if (method.ReturnType.SpecialType != SpecialType.System_Boolean || ordinal >= method.Parameters.Length || !MaySleep.CanFollow(method))
+        // The getter of an extension property has no parameters: its VmFault is the extension's receiver.
+        var getter = method.MethodKind == MethodKind.PropertyGet && method.Parameters.IsEmpty;
+        if (method.ReturnType.SpecialType != SpecialType.System_Boolean || (!getter && ordinal >= method.Parameters.Length) || !MaySleep.CanFollow(method))
         {
             return ImmutableArray<FaultFlagTest>.Empty;
         }
@@ -177,8 +179,14 @@ internal sealed class FaultHandlerSummaries
                 continue;
             }
 
+            var tested = getter ? FaultHandlers.ExtensionReceiver.Of(returned, Symbols) : method.Parameters[ordinal];
+            if (tested is null)
+            {
+                continue;
+            }
+
             // One level only: the helper's own test, no further helpers.
-            var conditions = new FaultFlagFactsConditions(Symbols, method.Parameters[ordinal], helperTest: null);
+            var conditions = new FaultFlagFactsConditions(Symbols, tested, helperTest: null);
             if (conditions.Recognize(returned, FaultFlagFacts.Start(0, 0, HandlerLockFacts.Unknown)) is { } test)
             {
                 return ImmutableArray.Create(test);

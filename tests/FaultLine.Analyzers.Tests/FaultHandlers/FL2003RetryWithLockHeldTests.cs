@@ -26,7 +26,7 @@ public class FL2003RetryWithLockHeldTests
             }
             """,
             Verify.Diagnostic("FL2002").WithLocation(0).WithArguments("Ops.Fault"),
-            Verify.Diagnostic("FL2003").WithLocation(0).WithArguments("Ops.Fault"));
+            Verify.Diagnostic("FL2003").WithLocation(0).WithArguments("Ops.Fault", "returns VmFaultResult.Retry without releasing the mmap lock on a path where FaultFlags.RetryNowait is not known to be set"));
     }
 
     [Fact]
@@ -81,7 +81,7 @@ public class FL2003RetryWithLockHeldTests
                 }
             }
             """,
-            Verify.Diagnostic("FL2003").WithLocation(0).WithArguments("Ops.Fault"),
+            Verify.Diagnostic("FL2003").WithLocation(0).WithArguments("Ops.Fault", "returns VmFaultResult.Retry without releasing the mmap lock on a path where FaultFlags.RetryNowait is not known to be set"),
             Verify.Diagnostic("FL2005").WithLocation(1).WithArguments("MmStruct.MmapReadLock", "Ops.Fault", "MmStruct.MmapReadLockKillable"));
     }
 
@@ -121,6 +121,6 @@ public class FL2003RetryWithLockHeldTests
                 }
             }
             """,
-            Verify.Diagnostic("FL2003").WithLocation(0).WithArguments("Ops.Fault"));
+            Verify.Diagnostic("FL2003").WithLocation(0).WithArguments("Ops.Fault", "returns VmFaultResult.Retry without releasing the mmap lock on a path where FaultFlags.RetryNowait is not known to be set"));
     }
 }

@@ -145,7 +145,10 @@ public class FaultHandlerKernelCasesTests
             Verify.Diagnostic("FL2001").WithLocation(1).WithArguments("ShmemOps.Fault", "calls Sched.Schedule"));
     }
 
-    /// <summary>Case 16 (Peter Xu, "userfaultfd: Don't retake mmap_sem to emulate NOPAGE"): the old handle_userfault re-took the lock uninterruptibly after a signal.</summary>
+    /// <summary>
+    /// Case 16 (Peter Xu, "userfaultfd: Don't retake mmap_sem to emulate NOPAGE"): the old handle_userfault re-took the
+    /// lock (uninterruptibly) after a non-fatal signal and returned Nopage as if it had held it all along (FL2003).
+    /// </summary>
     [Fact]
     public async Task Case16_handle_userfault_retaking_the_lock_to_emulate_Nopage_is_reported()
     {
@@ -172,13 +175,14 @@ public class FaultHandlerKernelCasesTests
                     if (KernelTask.Current.SignalPending && !KernelTask.Current.FatalSignalPending)
                     {
                         {|#0:mm.MmapReadLock()|};
-                        return VmFaultResult.Nopage;
+                        return {|#1:VmFaultResult.Nopage|};
                     }
 
                     return VmFaultResult.Retry;
                 }
             }
             """,
+            Verify.Diagnostic("FL2003").WithLocation(1).WithArguments("UffdOps.Fault", FL2003RetakenLockTests.Retaken("VmFaultResult.Nopage")),
             Verify.Diagnostic("FL2005").WithLocation(0).WithArguments("MmStruct.MmapReadLock", "UffdOps.Fault", "MmStruct.MmapReadLockKillable"));
     }
 
@@ -206,7 +210,7 @@ public class FaultHandlerKernelCasesTests
                 }
             }
             """,
-            Verify.Diagnostic("FL2003").WithLocation(0).WithArguments("SwapOps.Fault"));
+            Verify.Diagnostic("FL2003").WithLocation(0).WithArguments("SwapOps.Fault", "returns VmFaultResult.Retry without releasing the mmap lock on a path where FaultFlags.RetryNowait is not known to be set"));
     }
 
     /// <summary>Today's handle_userfault (rules 35-38): Sigbus without AllowRetry, Retry holding the lock under RetryNowait, else queue, recheck, release, one schedule, Retry.</summary>
