@@ -25,8 +25,9 @@ namespace FaultLine.CodeFixes.GupCallers;
 /// }
 /// </code>
 /// The negative test is added only when the statements since the call have none (a negative result must neither
-/// be released nor turned into -EFAULT). Offered when the result is in a local, the call and the first use are in the
-/// same block, the count and pages are simple expressions, and the function returns <c>int</c> or <c>long</c>.
+/// be released nor turned into -EFAULT). Works on every form, the fast ones (no mm argument) included: the count and
+/// pages are found by parameter, not by position. Offered when the result is in a local, the call and the first use
+/// are in the same block, the count and pages are simple expressions, and the function returns <c>int</c> or <c>long</c>.
 /// <see cref="LoopForRest"/>: call again for the pages still missing until all are taken (see
 /// <see cref="LoopForTheRest"/>).
 /// </summary>
@@ -58,8 +59,7 @@ public sealed class FL1003PartialCountFix : SequentialFixProvider
             || !properties.TryGetValue(Descriptors.Properties.Method, out var method)
             || diagnostic.AdditionalLocations.Count == 0
             || target is not InvocationExpressionSyntax invocation
-            || !FixSyntax.HasOnlyPositionalArguments(invocation)
-            || invocation.ArgumentList.Arguments.Count < 5)
+            || !FixSyntax.HasOnlyPositionalArguments(invocation))
         {
             return null;
         }
@@ -75,10 +75,11 @@ public sealed class FL1003PartialCountFix : SequentialFixProvider
             return null;
         }
 
-        // The count and pages as they are in the call now (Fix All may have edited the document since the diagnostic).
-        var count = invocation.ArgumentList.Arguments[2].Expression;
-        var pages = invocation.ArgumentList.Arguments[4].Expression;
-        if (!FixSyntax.IsSimpleExpression(count) || !FixSyntax.IsSimpleExpression(pages)
+        // The count and pages as they are in the call now (Fix All may have edited the document since the diagnostic),
+        // found by parameter: the fast forms have no mm argument, so the positions differ between forms.
+        if (ArgumentFor(invocation, "nrPages", model, cancellationToken) is not { } count
+            || ArgumentFor(invocation, "pages", model, cancellationToken) is not { } pages
+            || !FixSyntax.IsSimpleExpression(count) || !FixSyntax.IsSimpleExpression(pages)
             || count.ToString() != countText || pages.ToString() != pagesText
             || WrittenBetweenCallAndUse(block, statement, count, pages, local) is not { } use
             || GupFixFacts.IsLockedForm(method)
@@ -114,8 +115,8 @@ public sealed class FL1003PartialCountFix : SequentialFixProvider
             : $"{indent}for (long {index} = 0; {index} < {count}; {index}++)\n{indent}    {gup}.PutPage({pages}[{index}]);";
 
     /// <summary>
-    /// Replaces <c>long ret = Gup.X(mm, start, n, flags, pages);</c> by a loop that asks for the pages still missing
-    /// into a scratch array, copies what each call took after what the earlier calls took, and on a failure releases
+    /// Replaces <c>long ret = Gup.X(mm, start, n, flags, pages);</c> (or a fast form's <c>Gup.X(start, n, flags, pages)</c>)
+    /// by a loop that asks for the pages still missing into a scratch array, copies what each call took after what the earlier calls took, and on a failure releases
     /// everything taken so far and fails with the call's errno (or -EFAULT for nothing taken). After the loop
     /// <c>ret == n</c>. Only for the forms that do not hand back a dropped lock (plain, ...Unlocked): a ...Locked
     /// call may return with the lock gone, which the loop would not re-take.
@@ -125,10 +126,14 @@ public sealed class FL1003PartialCountFix : SequentialFixProvider
         ITypeSymbol returnType, bool pins, string gup, string errno, SemanticModel model, CancellationToken cancellationToken)
     {
         var arguments = invocation.ArgumentList.Arguments;
-        if (arguments.Count != 5 || model.GetSymbolInfo(invocation, cancellationToken).Symbol is not IMethodSymbol method
+        if (model.GetSymbolInfo(invocation, cancellationToken).Symbol is not IMethodSymbol method
+            || method.Parameters.Length != arguments.Count
             || method.Name.EndsWith("Locked", System.StringComparison.Ordinal) && !method.Name.EndsWith("Unlocked", System.StringComparison.Ordinal)
-            || arguments.Any(argument => !HasNoSideEffects(argument.Expression))
-            || model.GetTypeInfo(arguments[1].Expression, cancellationToken).Type?.SpecialType != SpecialType.System_UInt64)
+            || arguments.Any(argument => !HasNoSideEffects(argument.Expression) || !argument.RefKindKeyword.IsKind(SyntaxKind.None))
+            || ArgumentFor(invocation, "start", model, cancellationToken) is not { } start
+            || ArgumentFor(invocation, "nrPages", model, cancellationToken) is not { } count
+            || ArgumentFor(invocation, "pages", model, cancellationToken) is not { } pages
+            || model.GetTypeInfo(start, cancellationToken).Type?.SpecialType != SpecialType.System_UInt64)
         {
             return null;
         }
@@ -140,26 +145,28 @@ public sealed class FL1003PartialCountFix : SequentialFixProvider
         var array = model.LookupNamespacesAndTypes(statement.SpanStart, name: "Array").Any(symbol => symbol.ToDisplayString() == "System.Array")
             ? "Array"
             : "System.Array";
-        var mm = arguments[0].Expression;
-        var start = arguments[1].Expression;
-        var count = arguments[2].Expression;
-        var flags = arguments[3].Expression;
-        var pages = arguments[4].Expression;
         var failure = FixSyntax.ReturnLong(got, returnType);
         if (failure is null)
         {
             return null;
         }
 
-        var call = invocation.Expression.ToString();
+        // The same call for the pages still missing: start moved past what was taken, the rest of the count, the
+        // scratch array; every other argument (mm, flags) as it was.
         var startText = start is IdentifierNameSyntax or MemberAccessExpressionSyntax ? start.ToString() : "(" + start + ")";
+        var callArguments = arguments.Select(argument =>
+            argument.Expression == start ? $"{startText} + (ulong){local} * {page}.Size"
+            : argument.Expression == count ? $"{count} - {local}"
+            : argument.Expression == pages ? rest
+            : argument.Expression.ToString());
+        var call = $"{invocation.Expression}({string.Join(", ", callArguments)})";
         var declaration = statement is LocalDeclarationStatementSyntax ? $"long {local} = 0;" : $"{local} = 0;";
         var loop = string.Join("\n", new[]
         {
             $"while ({local} < {count})",
             "{",
             $"    var {rest} = new {page}[{count} - {local}];",
-            $"    long {got} = {call}({mm}, {startText} + (ulong){local} * {page}.Size, {count} - {local}, {flags}, {rest});",
+            $"    long {got} = {call};",
             $"    if ({got} <= 0)",
             "    {",
             Release(pages.ToString(), local, pins, gup, FixSyntax.UniqueNestedLocalName(model, statement.SpanStart, "i"), "        "),
@@ -173,6 +180,22 @@ public sealed class FL1003PartialCountFix : SequentialFixProvider
         var first = FixSyntax.ParseStatementLike(declaration, statement).WithLeadingTrivia(statement.GetLeadingTrivia());
         var second = FixSyntax.ParseStatementLike(loop, statement);
         return document.WithSyntaxRoot(root.ReplaceNode(statement, new[] { first, second }));
+    }
+
+    /// <summary>
+    /// The argument passed to the GUP method's parameter <paramref name="parameterName"/> (<c>nrPages</c>, <c>pages</c>,
+    /// <c>start</c>), or null. Callers have checked the arguments are positional.
+    /// </summary>
+    private static ExpressionSyntax? ArgumentFor(InvocationExpressionSyntax invocation, string parameterName, SemanticModel model, CancellationToken cancellationToken)
+    {
+        if (model.GetSymbolInfo(invocation, cancellationToken).Symbol is not IMethodSymbol method)
+        {
+            return null;
+        }
+
+        var parameter = method.Parameters.FirstOrDefault(p => p.Name == parameterName);
+        var arguments = invocation.ArgumentList.Arguments;
+        return parameter is not null && parameter.Ordinal < arguments.Count ? arguments[parameter.Ordinal].Expression : null;
     }
 
     /// <summary>An argument that may be evaluated once per call of the loop: no calls, assignments or allocations.</summary>

@@ -1,11 +1,13 @@
 using System.Collections.Generic;
 using System.Composition;
+using System.Linq;
 using System.Threading;
 using System.Threading.Tasks;
 using FaultLine.Analyzers;
 using FaultLine.CodeFixes.Common;
 using Microsoft.CodeAnalysis;
 using Microsoft.CodeAnalysis.CodeFixes;
+using Microsoft.CodeAnalysis.CSharp;
 using Microsoft.CodeAnalysis.CSharp.Syntax;
 
 namespace FaultLine.CodeFixes.LocksPins;
@@ -14,7 +16,14 @@ namespace FaultLine.CodeFixes.LocksPins;
 /// FL4005: release the pages the GUP call took before the error return, guarded by <c>if (ret &gt; 0)</c> (a negative
 /// result took nothing, and UnpinUserPages warns on a negative count): <c>Gup.UnpinUserPages(pages, ret)</c> for Pin*,
 /// a <c>PutPage</c> loop over the first <c>ret</c> pages for Get*. A return that is the only statement of an
-/// <c>if</c>/<c>else</c> gets braces. Not offered when the path already releases with a wrong count (it would release twice).
+/// <c>if</c>/<c>else</c> gets braces; a return behind a label (a kernel-style error label) keeps the label on the
+/// release. Not offered when the path already releases with a wrong count (it would release twice).
+/// <para>
+/// When the return hands back the count itself (<c>return ret;</c>) and is reached only where the count was found
+/// short (<c>if (ret != n) return ret;</c>, or every <c>goto</c> to its label is under such a test), the positive
+/// count would reach the caller as if it were an error code; as the kpc2000 fix did (SEMANTICS.md §2 case 21) the
+/// return becomes <c>return ret &lt; 0 ? ret : -Errno.EFAULT;</c>.
+/// </para>
 /// </summary>
 [ExportCodeFixProvider(Microsoft.CodeAnalysis.LanguageNames.CSharp, Name = nameof(FL4005PagesNotReleasedFix))]
 [Shared]
@@ -67,18 +76,35 @@ public sealed class FL4005PagesNotReleasedFix : SequentialFixProvider
             release = $"if ({facts.Count} > 0)\n{{\n    for (long {index} = 0; {index} < {facts.Count}; {index}++)\n        {gup}.PutPage({facts.Pages}[{index}]);\n}}";
         }
 
+        // return ret;  on a short-count path  →  return ret < 0 ? ret : -Errno.EFAULT;
+        var returned = statement;
+        if (ShortCountPaths.ReturnsShortCount(statement, facts.Count, model, cancellationToken))
+        {
+            var errno = FixSyntax.TypeName(model, statement.SpanStart, "Errno");
+            var value = SyntaxFactory.ParseExpression($"{facts.Count} < 0 ? {facts.Count} : -{errno}.EFAULT")
+                .WithTriviaFrom(statement.Expression!);
+            returned = statement.WithExpression(value);
+        }
+
         switch (statement.Parent)
         {
             case BlockSyntax:
                 var inserted = FixSyntax.ParseStatementLike(release, statement);
-                return document.WithSyntaxRoot(root.InsertNodesBefore(statement, new[] { inserted }));
+                return document.WithSyntaxRoot(root.ReplaceNode(statement, new[] { inserted, returned }));
+
+            case LabeledStatementSyntax { Parent: BlockSyntax } labeled:
+                // ErrGetUserPages: return ret;  →  ErrGetUserPages: if (ret > 0) release; return ...;  (the label stays
+                // on the first statement of the error path, so every goto still releases).
+                var first = FixSyntax.ParseStatementLike(release, statement).WithLeadingTrivia(statement.GetLeadingTrivia());
+                var replacement = new StatementSyntax[] { labeled.WithStatement(first), WithOwnLine(returned, statement) };
+                return document.WithSyntaxRoot(root.ReplaceNode(labeled, replacement));
 
             case IfStatementSyntax or ElseClauseSyntax:
                 // if (...) return -EFAULT;  →  if (...) { release; return -EFAULT; }
                 var owner = statement.Parent is ElseClauseSyntax { Parent: IfStatementSyntax elseOf } ? elseOf : statement.Parent;
                 var unit = "    ";
                 var indentation = FixSyntax.IndentationOf(owner);
-                var text = "{\n" + Indent(release) + "\n    " + statement.WithoutTrivia().ToFullString() + "\n}";
+                var text = "{\n" + Indent(release) + "\n    " + returned.WithoutTrivia().ToFullString() + "\n}";
                 var block = FixSyntax.ParseStatement(text, indentation, unit, FixSyntax.EndOfLine(statement))
                     .WithTrailingTrivia(statement.GetTrailingTrivia());
                 return document.WithSyntaxRoot(root.ReplaceNode(statement, block));
@@ -87,6 +113,10 @@ public sealed class FL4005PagesNotReleasedFix : SequentialFixProvider
                 return null;
         }
     }
+
+    /// <summary>The (possibly rewritten) return on a line of its own, indented like the original return.</summary>
+    private static StatementSyntax WithOwnLine(ReturnStatementSyntax returned, ReturnStatementSyntax original) =>
+        returned.WithLeadingTrivia(SyntaxFactory.Whitespace(FixSyntax.IndentationOf(original)));
 
     private static string Indent(string text) => "    " + text.Replace("\n", "\n    ");
 }

@@ -1,5 +1,6 @@
 using System.Collections.Generic;
 using System.Composition;
+using System.Linq;
 using System.Threading;
 using System.Threading.Tasks;
 using FaultLine.Analyzers;
@@ -88,6 +89,7 @@ public sealed class FL3001ScheduleWithoutRecheckFix : SequentialFixProvider
             + SleepFixSyntax.Relative(set, "    ") + "\n"
             + "    if (" + SleepFixSyntax.Negate(test.Condition) + ")\n"
             + "        break;\n"
+            + CommentsAbove(test, sleep)
             + SleepFixSyntax.Relative(sleep, "    ") + "\n"
             + "}";
         var loop = FixSyntax.ParseStatementLike(text, set).WithLeadingTrivia(set.GetLeadingTrivia());
@@ -95,6 +97,24 @@ public sealed class FL3001ScheduleWithoutRecheckFix : SequentialFixProvider
         statements.RemoveAt(index);
         statements[index - 1] = loop;
         return document.WithSyntaxRoot(root.ReplaceNode(block, block.WithStatements(SyntaxFactory.List(statements))));
+    }
+
+    /// <summary>
+    /// The comment lines written above the <c>if</c> and above the sleep, one level into the new loop and above its
+    /// <c>Schedule()</c> (what they describe), so that the comments on the sleep survive the rewrite.
+    /// </summary>
+    private static string CommentsAbove(IfStatementSyntax test, StatementSyntax sleep)
+    {
+        var text = new System.Text.StringBuilder();
+        foreach (var trivia in test.GetLeadingTrivia().Concat(sleep.GetLeadingTrivia()))
+        {
+            if (trivia.IsKind(SyntaxKind.SingleLineCommentTrivia) || trivia.IsKind(SyntaxKind.MultiLineCommentTrivia))
+            {
+                text.Append("    ").Append(trivia.ToString()).Append('\n');
+            }
+        }
+
+        return text.ToString();
     }
 
     /// <summary>PrepareToWait(Uninterruptible) + if (notReady) Schedule() + FinishWait → Wait.Event(wq, () =&gt; ready).</summary>

@@ -438,4 +438,260 @@ public class FL1003PartialCountFixTests
         };
         await test.RunAsync();
     }
+
+    [Fact]
+    public async Task Fast_form_without_mm_releases_and_fails_before_the_first_use()
+    {
+        // The O_DIRECT shape (Samples/ODirectPin): PinUserPagesFast has no mm argument, so the count and the pages
+        // are the second and fourth arguments; a negative test with a block is already there.
+        await Verify.VerifyCodeFixAsync("""
+            using FaultLine;
+
+            class DirectIo
+            {
+                long Write(ulong buffer, int length)
+                {
+                    var nrPages = length / Page.Size;
+                    var pages = new Page[nrPages];
+                    var rv = {|FL1003:Gup.PinUserPagesFast(buffer, nrPages, FollFlags.None, pages)|};
+                    if (rv < 0)
+                    {
+                        return rv;
+                    }
+
+                    // The device reads every page.
+                    for (var i = 0; i < nrPages; i++)
+                    {
+                        Use(pages[i]);
+                    }
+
+                    Gup.UnpinUserPages(pages, rv);
+                    return length;
+                }
+
+                static void Use(Page page) { }
+            }
+            """, """
+            using FaultLine;
+
+            class DirectIo
+            {
+                long Write(ulong buffer, int length)
+                {
+                    var nrPages = length / Page.Size;
+                    var pages = new Page[nrPages];
+                    var rv = Gup.PinUserPagesFast(buffer, nrPages, FollFlags.None, pages);
+                    if (rv < 0)
+                    {
+                        return rv;
+                    }
+                    if (rv != nrPages)
+                    {
+                        Gup.UnpinUserPages(pages, rv);
+                        return -Errno.EFAULT;
+                    }
+
+                    // The device reads every page.
+                    for (var i = 0; i < nrPages; i++)
+                    {
+                        Use(pages[i]);
+                    }
+
+                    Gup.UnpinUserPages(pages, rv);
+                    return length;
+                }
+
+                static void Use(Page page) { }
+            }
+            """);
+    }
+
+    [Fact]
+    public async Task Fast_form_of_get_adds_the_negative_test_and_puts_the_prefix()
+    {
+        await Verify.VerifyCodeFixAsync("""
+            using FaultLine;
+
+            class DirectIo
+            {
+                int Read(ulong buffer, Page[] pages)
+                {
+                    long got = {|FL1003:Gup.GetUserPagesFast(buffer, pages.Length, FollFlags.Write, pages)|};
+                    foreach (var page in pages)
+                        Gup.PutPage(page);
+                    return got > 0 ? 0 : (int)got;
+                }
+            }
+            """, """
+            using FaultLine;
+
+            class DirectIo
+            {
+                int Read(ulong buffer, Page[] pages)
+                {
+                    long got = Gup.GetUserPagesFast(buffer, pages.Length, FollFlags.Write, pages);
+                    if (got < 0)
+                        return (int)got;
+                    if (got != pages.Length)
+                    {
+                        for (long i = 0; i < got; i++)
+                            Gup.PutPage(pages[i]);
+                        return -Errno.EFAULT;
+                    }
+                    foreach (var page in pages)
+                        Gup.PutPage(page);
+                    return got > 0 ? 0 : (int)got;
+                }
+            }
+            """);
+    }
+
+    [Fact]
+    public async Task Fast_form_loop_for_the_rest_keeps_the_argument_order_of_the_fast_call()
+    {
+        await Verify.VerifyCodeFixAsync("""
+            using FaultLine;
+
+            class DirectIo
+            {
+                long Write(ulong buffer, long nrPages, Page[] pages)
+                {
+                    var rv = {|FL1003:Gup.PinUserPagesFast(buffer, nrPages, FollFlags.None, pages)|};
+                    for (long i = 0; i < nrPages; i++)
+                        Use(pages[i]);
+                    Gup.UnpinUserPages(pages, nrPages);
+                    return rv > 0 ? 0 : rv;
+                }
+
+                static void Use(Page page) { }
+            }
+            """, """
+            using FaultLine;
+
+            class DirectIo
+            {
+                long Write(ulong buffer, long nrPages, Page[] pages)
+                {
+                    long rv = 0;
+                    while (rv < nrPages)
+                    {
+                        var rest = new Page[nrPages - rv];
+                        long got = Gup.PinUserPagesFast(buffer + (ulong)rv * Page.Size, nrPages - rv, FollFlags.None, rest);
+                        if (got <= 0)
+                        {
+                            Gup.UnpinUserPages(pages, rv);
+                            return got < 0 ? got : -Errno.EFAULT;
+                        }
+                        System.Array.Copy(rest, 0, pages, rv, got);
+                        rv += got;
+                    }
+                    for (long i = 0; i < nrPages; i++)
+                        Use(pages[i]);
+                    Gup.UnpinUserPages(pages, nrPages);
+                    return rv > 0 ? 0 : rv;
+                }
+
+                static void Use(Page page) { }
+            }
+            """, FL1003PartialCountFix.LoopForRest);
+    }
+
+    [Fact]
+    public async Task Fix_all_on_fast_forms_in_one_document_and_across_two()
+    {
+        var test = new Verify.Test
+        {
+            TestState =
+            {
+                Sources =
+                {
+                    """
+                    using FaultLine;
+
+                    class First
+                    {
+                        long A(ulong start, long n, Page[] pages, Page[] more)
+                        {
+                            long rv = {|FL1003:Gup.PinUserPagesFast(start, n, FollFlags.Write, pages)|};
+                            Gup.UnpinUserPages(pages, n);
+                            long rv2 = {|FL1003:Gup.PinUserPagesFast(start, n, FollFlags.None, more)|};
+                            Gup.UnpinUserPages(more, n);
+                            return rv > 0 && rv2 > 0 ? 0 : -Errno.EFAULT;
+                        }
+                    }
+                    """,
+                    """
+                    using FaultLine;
+
+                    class Second
+                    {
+                        long C(ulong start, long n, Page[] pages)
+                        {
+                            long rv = {|FL1003:Gup.PinUserPagesFast(start, n, FollFlags.Write, pages)|};
+                            Gup.UnpinUserPages(pages, n);
+                            return rv > 0 ? 0 : rv;
+                        }
+                    }
+                    """,
+                },
+            },
+            FixedState =
+            {
+                Sources =
+                {
+                    """
+                    using FaultLine;
+
+                    class First
+                    {
+                        long A(ulong start, long n, Page[] pages, Page[] more)
+                        {
+                            long rv = Gup.PinUserPagesFast(start, n, FollFlags.Write, pages);
+                            if (rv < 0)
+                                return rv;
+                            if (rv != n)
+                            {
+                                Gup.UnpinUserPages(pages, rv);
+                                return -Errno.EFAULT;
+                            }
+                            Gup.UnpinUserPages(pages, n);
+                            long rv2 = Gup.PinUserPagesFast(start, n, FollFlags.None, more);
+                            if (rv2 < 0)
+                                return rv2;
+                            if (rv2 != n)
+                            {
+                                Gup.UnpinUserPages(more, rv2);
+                                return -Errno.EFAULT;
+                            }
+                            Gup.UnpinUserPages(more, n);
+                            return rv > 0 && rv2 > 0 ? 0 : -Errno.EFAULT;
+                        }
+                    }
+                    """,
+                    """
+                    using FaultLine;
+
+                    class Second
+                    {
+                        long C(ulong start, long n, Page[] pages)
+                        {
+                            long rv = Gup.PinUserPagesFast(start, n, FollFlags.Write, pages);
+                            if (rv < 0)
+                                return rv;
+                            if (rv != n)
+                            {
+                                Gup.UnpinUserPages(pages, rv);
+                                return -Errno.EFAULT;
+                            }
+                            Gup.UnpinUserPages(pages, n);
+                            return rv > 0 ? 0 : rv;
+                        }
+                    }
+                    """,
+                },
+            },
+            CodeActionEquivalenceKey = FL1003PartialCountFix.ReleaseAndFail,
+        };
+        await test.RunAsync();
+    }
 }
