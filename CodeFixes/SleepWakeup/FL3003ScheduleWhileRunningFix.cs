@@ -1,5 +1,6 @@
 using System.Collections.Generic;
 using System.Composition;
+using System.Linq;
 using System.Threading;
 using System.Threading.Tasks;
 using FaultLine.Analyzers;
@@ -12,8 +13,12 @@ namespace FaultLine.CodeFixes.SleepWakeup;
 
 /// <summary>
 /// FL3003: set the sleeping state right before the <c>Schedule()</c>: <c>Sched.SetCurrentState(TaskState.X);</c>,
-/// with the state the method uses elsewhere (Uninterruptible when it uses none). A <c>Schedule()</c> that is the
-/// body of a <c>while</c>/<c>if</c> gets a block around the two statements.
+/// with the state the method uses elsewhere (Uninterruptible when it uses none). Offered only where that alone is
+/// a correct sleep: the sleep runs unconditionally (no loop, <c>if</c>, <c>switch</c>, <c>try</c> or <c>goto</c>
+/// around it in its function; otherwise the condition that decides it would be tested before the new state,
+/// FL3002) and something re-evaluates afterwards (a <c>ScheduleTimeout</c>, which needs no condition, or a fault
+/// handler whose every later return is <c>Retry</c>; otherwise nothing rechecks, FL3001). Elsewhere the fix is a
+/// rewrite into a wait loop that the code's author must shape (<c>Wait.Event*</c>), so it declines.
 /// </summary>
 [ExportCodeFixProvider(Microsoft.CodeAnalysis.LanguageNames.CSharp, Name = nameof(FL3003ScheduleWhileRunningFix))]
 [Shared]
@@ -47,25 +52,65 @@ public sealed class FL3003ScheduleWhileRunningFix : SequentialFixProvider
         var taskState = FixSyntax.TypeName(model, invocation.SpanStart, "TaskState");
         var setState = $"{sched}.SetCurrentState({taskState}.{State(diagnostic)});";
 
-        if (statement.Parent is BlockSyntax)
+        if (statement.Parent is not BlockSyntax || !RunsUnconditionally(statement))
         {
-            return document.WithSyntaxRoot(root.InsertNodesBefore(statement, new[] { FixSyntax.ParseStatementLike(setState, statement) }));
+            return null;
         }
 
-        if (SleepFixSyntax.IsEmbedded(statement) && SleepFixSyntax.Owner(statement) is { } owner)
+        var timed = SleepFixSyntax.Calls(invocation, model, "Sched", cancellationToken, "ScheduleTimeout");
+        if (!timed && !HandsBackToCaller(statement, model, cancellationToken))
         {
-            // while (!done) Sched.Schedule();  →  while (!done) { SetCurrentState(...); Sched.Schedule(); }
-            var sleep = statement.WithoutLeadingTrivia().WithoutTrailingTrivia().ToString();
-            var block = FixSyntax.ParseStatement(
-                "{\n    " + setState + "\n    " + sleep + "\n}",
-                FixSyntax.IndentationOf(owner),
-                FixSyntax.IndentUnit(owner),
-                FixSyntax.EndOfLine(statement));
-            return document.WithSyntaxRoot(root.ReplaceNode(statement, block));
+            return null;
         }
 
-        return null;
+        return document.WithSyntaxRoot(root.InsertNodesBefore(statement, new[] { FixSyntax.ParseStatementLike(setState, statement) }));
     }
+
+    /// <summary>
+    /// Whether only plain blocks lie between <paramref name="statement"/> and its function's body, and the function
+    /// has no <c>goto</c>: then no condition decides whether the sleep runs, and no path comes round to it again.
+    /// </summary>
+    private static bool RunsUnconditionally(StatementSyntax statement)
+    {
+        for (SyntaxNode? node = statement.Parent; node is not null; node = node.Parent)
+        {
+            if (node is BlockSyntax)
+            {
+                continue;
+            }
+
+            return IsFunction(node) && !node.DescendantNodes(n => n == node || !IsFunction(n)).OfType<GotoStatementSyntax>().Any();
+        }
+
+        return false;
+    }
+
+    private static bool IsFunction(SyntaxNode node) =>
+        node is BaseMethodDeclarationSyntax or LocalFunctionStatementSyntax or AnonymousFunctionExpressionSyntax or AccessorDeclarationSyntax;
+
+    /// <summary>
+    /// Whether the function returns <c>VmFaultResult</c> and every return after <paramref name="statement"/> (at
+    /// least one) names <c>VmFaultResult.Retry</c>: the fault is retried, which tests everything again (FL3001's
+    /// own exemption).
+    /// </summary>
+    private static bool HandsBackToCaller(StatementSyntax statement, SemanticModel model, CancellationToken cancellationToken)
+    {
+        if (FixSyntax.ReturnTypeOfEnclosingFunction(statement, model, cancellationToken) is not { Name: "VmFaultResult", ContainingNamespace.Name: "FaultLine" }
+            || statement.Ancestors().FirstOrDefault(IsFunction) is not { } function)
+        {
+            return false;
+        }
+
+        var returns = function.DescendantNodes(n => n == function || !IsFunction(n)).OfType<ReturnStatementSyntax>()
+            .Where(r => r.SpanStart > statement.Span.End)
+            .ToList();
+        return returns.Count > 0 && returns.All(r => r.Expression is { } value && NamesRetry(value, model, cancellationToken));
+    }
+
+    private static bool NamesRetry(ExpressionSyntax value, SemanticModel model, CancellationToken cancellationToken) =>
+        value.DescendantNodesAndSelf().OfType<IdentifierNameSyntax>().Any(name =>
+            name.Identifier.ValueText == "Retry"
+            && model.GetSymbolInfo(name, cancellationToken).Symbol is IFieldSymbol { ContainingType.Name: "VmFaultResult" });
 
     private static string State(Diagnostic diagnostic) =>
         diagnostic.Properties.TryGetValue(Descriptors.Properties.SleepState, out var state) && state is "Interruptible" or "Killable" or "Uninterruptible"

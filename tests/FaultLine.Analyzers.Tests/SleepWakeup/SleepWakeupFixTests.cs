@@ -281,10 +281,14 @@ public class SleepWakeupFixTests
             """);
     }
 
+    /// <summary>
+    /// Setting the state right before this Schedule() would test '!done' before the state (FL3002, a lost wakeup):
+    /// the fix declines rather than trade one bug for another (issue 9, FixRobustnessTests).
+    /// </summary>
     [Fact]
-    public async Task FL3003_puts_a_block_around_an_embedded_Schedule()
+    public async Task FL3003_declines_a_Schedule_that_a_condition_decides()
     {
-        await FL3003Fix.VerifyCodeFixAsync("""
+        const string Source = """
             using FaultLine;
 
             class Driver
@@ -297,23 +301,8 @@ public class SleepWakeupFixTests
                         {|FL3003:Sched.Schedule()|};
                 }
             }
-            """, """
-            using FaultLine;
-
-            class Driver
-            {
-                private volatile bool done;
-
-                void WaitDone()
-                {
-                    while ({|FL3002:!done|})
-                    {
-                        Sched.SetCurrentState(TaskState.Uninterruptible);
-                        Sched.Schedule();
-                    }
-                }
-            }
-            """);
+            """;
+        await FL3003Fix.VerifyCodeFixAsync(Source, Source);
     }
 
     [Fact]
@@ -528,5 +517,220 @@ public class SleepWakeupFixTests
                 }
             }
             """);
+    }
+
+    [Fact]
+    public async Task FL3002_keeps_an_early_exit_and_tests_again_after_the_state_is_set()
+    {
+        // The UffdResolver shape (case 11, 8d2afd96c203): "resolved?" tested, the request made, the entry queued,
+        // then one Schedule(). The fix tests again once the state is set, as userfaultfd_must_wait() after queueing
+        // did; the single sleep that is left is FL3001's.
+        await FL3002Fix.VerifyCodeFixAsync("""
+            using FaultLine;
+
+            class Daemon
+            {
+                public WaitQueueHead ResolvedWq { get; } = new();
+                public bool IsResolved(ulong address) => false;
+                public void RequestPage(ulong address) { }
+            }
+
+            class Waiter
+            {
+                private readonly Daemon daemon = new();
+                private volatile bool done;
+
+                int WaitForPage(ulong address)
+                {
+                    if ({|FL3002:daemon.IsResolved(address)|})
+                    {
+                        return 0;
+                    }
+
+                    daemon.RequestPage(address);
+
+                    var wait = new WaitQueueEntry(KernelTask.Current);
+                    Wait.PrepareToWait(daemon.ResolvedWq, wait, TaskState.Killable);
+                    // One sleep.
+                    {|FL3001:Sched.Schedule()|};
+                    Wait.FinishWait(daemon.ResolvedWq, wait);
+                    return 0;
+                }
+
+                int WaitDone()
+                {
+                    if ({|FL3002:done|})
+                        return 0;
+                    Sched.SetCurrentState(TaskState.Uninterruptible);
+                    {|FL3001:Sched.Schedule()|};
+                    Sched.SetCurrentState(TaskState.Running);
+                    return 0;
+                }
+            }
+            """, """
+            using FaultLine;
+
+            class Daemon
+            {
+                public WaitQueueHead ResolvedWq { get; } = new();
+                public bool IsResolved(ulong address) => false;
+                public void RequestPage(ulong address) { }
+            }
+
+            class Waiter
+            {
+                private readonly Daemon daemon = new();
+                private volatile bool done;
+
+                int WaitForPage(ulong address)
+                {
+                    if (daemon.IsResolved(address))
+                    {
+                        return 0;
+                    }
+
+                    daemon.RequestPage(address);
+
+                    var wait = new WaitQueueEntry(KernelTask.Current);
+                    Wait.PrepareToWait(daemon.ResolvedWq, wait, TaskState.Killable);
+                    // One sleep.
+                    if (!daemon.IsResolved(address))
+                        {|FL3001:Sched.Schedule()|};
+                    Wait.FinishWait(daemon.ResolvedWq, wait);
+                    return 0;
+                }
+
+                int WaitDone()
+                {
+                    if (done)
+                        return 0;
+                    Sched.SetCurrentState(TaskState.Uninterruptible);
+                    if (!done)
+                        {|FL3001:Sched.Schedule()|};
+                    Sched.SetCurrentState(TaskState.Running);
+                    return 0;
+                }
+            }
+            """);
+    }
+
+    [Fact]
+    public async Task FL3002_recheck_then_FL3001_loop_give_the_canonical_wait()
+    {
+        // The two fixes one after the other on the early-exit shape: the result is the wait_event loop, and the
+        // comment on the sleep stays on the sleep.
+        const string Buggy = """
+            using FaultLine;
+
+            class Waiter
+            {
+                private readonly WaitQueueHead wq = new();
+                private volatile bool done;
+
+                int WaitDone()
+                {
+                    if ({|FL3002:done|})
+                        return 0;
+                    var entry = new WaitQueueEntry(KernelTask.Current);
+                    Wait.PrepareToWait(wq, entry, TaskState.Uninterruptible);
+                    // Until Complete() sets done.
+                    {|FL3001:Sched.Schedule()|};
+                    Wait.FinishWait(wq, entry);
+                    return 0;
+                }
+            }
+            """;
+        const string Rechecked = """
+            using FaultLine;
+
+            class Waiter
+            {
+                private readonly WaitQueueHead wq = new();
+                private volatile bool done;
+
+                int WaitDone()
+                {
+                    if (done)
+                        return 0;
+                    var entry = new WaitQueueEntry(KernelTask.Current);
+                    Wait.PrepareToWait(wq, entry, TaskState.Uninterruptible);
+                    // Until Complete() sets done.
+                    if (!done)
+                        {|FL3001:Sched.Schedule()|};
+                    Wait.FinishWait(wq, entry);
+                    return 0;
+                }
+            }
+            """;
+        await FL3002Fix.VerifyCodeFixAsync(Buggy, Rechecked);
+        await FL3001Fix.VerifyCodeFixAsync(Rechecked, """
+            using FaultLine;
+
+            class Waiter
+            {
+                private readonly WaitQueueHead wq = new();
+                private volatile bool done;
+
+                int WaitDone()
+                {
+                    if (done)
+                        return 0;
+                    var entry = new WaitQueueEntry(KernelTask.Current);
+                    for (;;)
+                    {
+                        Wait.PrepareToWait(wq, entry, TaskState.Uninterruptible);
+                        if (done)
+                            break;
+                        // Until Complete() sets done.
+                        Sched.Schedule();
+                    }
+                    Wait.FinishWait(wq, entry);
+                    return 0;
+                }
+            }
+            """);
+    }
+
+    [Fact]
+    public async Task FL3002_declines_to_recheck_a_copy_or_across_a_branch()
+    {
+        // "ready" is a copy taken before the state change (testing it again tests nothing), and in the second method
+        // an if between the early test and the sleep could change what the condition means: no fix for either.
+        const string Source = """
+            using FaultLine;
+
+            class Waiter
+            {
+                private readonly WaitQueueHead wq = new();
+                private volatile bool done;
+                private volatile bool urgent;
+
+                int Copy()
+                {
+                    var ready = done;
+                    if ({|FL3002:ready|})
+                        return 0;
+                    Sched.SetCurrentState(TaskState.Uninterruptible);
+                    {|FL3001:Sched.Schedule()|};
+                    Sched.SetCurrentState(TaskState.Running);
+                    return 0;
+                }
+
+                int Branch()
+                {
+                    if ({|FL3002:done|})
+                        return 0;
+                    if (urgent)
+                        Kick();
+                    Sched.SetCurrentState(TaskState.Uninterruptible);
+                    {|FL3001:Sched.Schedule()|};
+                    Sched.SetCurrentState(TaskState.Running);
+                    return 0;
+                }
+
+                void Kick() { }
+            }
+            """;
+        await FL3002Fix.VerifyCodeFixAsync(Source, Source);
     }
 }
