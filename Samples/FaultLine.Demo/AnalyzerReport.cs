@@ -10,7 +10,9 @@ namespace FaultLine.Demo;
 /// The second half of the demo: compile the buggy postcopy sample from the repository
 /// (Samples/FaultLine.Samples/Postcopy/Buggy.cs with its helper Migration.cs) against the runtime, run
 /// every FaultLine analyzer on it, and print what they report. Done at run time, so the output is what
-/// the analyzers really say about the code the story just ran, not a canned text.
+/// the analyzers really say about the code the story just ran, not a canned text. The source is found
+/// by walking up to Analyzers.sln from the demo's binaries (then from the working directory), so the
+/// demo works wherever it is started from.
 /// </summary>
 internal static class AnalyzerReport
 {
@@ -33,14 +35,16 @@ internal static class AnalyzerReport
         public bool Reported(string id) => Diagnostics.Any(d => d.Id == id);
     }
 
-    /// <summary>Prints the FL diagnostics on the buggy sample. Never throws: problems are reported and skipped.</summary>
-    public static Result Run()
+    /// <summary>
+    /// Prints the FL diagnostics on the buggy sample of the repository at <paramref name="repoRoot"/>
+    /// (null: find it). Never throws: problems are reported and skipped.
+    /// </summary>
+    public static Result Run(TextWriter output, string? repoRoot)
     {
-        Console.WriteLine("== What the analyzers say about the buggy vCPU");
         Result result;
         try
         {
-            result = Analyze();
+            result = Analyze(repoRoot ?? FindRepoRoot());
         }
         catch (Exception ex)
         {
@@ -49,38 +53,42 @@ internal static class AnalyzerReport
 
         if (!result.Ran)
         {
-            Console.WriteLine($"  skipped: {result.Problem}");
+            output.WriteLine($"  not run: {result.Problem}");
             return result;
         }
 
-        Console.WriteLine($"  {result.AnalyzerCount} FaultLine analyzers on {SampleDir}/Buggy.cs (compiled with {SampleFiles[1]}):");
+        output.WriteLine($"  {result.AnalyzerCount} FaultLine analyzers on {SampleDir}/Buggy.cs (compiled with {SampleFiles[1]}):");
         if (result.Diagnostics.Count == 0)
         {
-            Console.WriteLine("  (no FaultLine diagnostics)");
+            output.WriteLine("  (no FaultLine diagnostics)");
         }
 
         foreach (var d in result.Diagnostics)
         {
-            var span = d.Location.GetLineSpan();
-            var where = $"{SampleDir}/{Path.GetFileName(span.Path)}:{span.StartLinePosition.Line + 1}:{span.StartLinePosition.Character + 1}";
-            Console.WriteLine($"  {where}: {d.Id} {d.Severity.ToString().ToLowerInvariant()}");
-            Console.WriteLine($"      {d.GetMessage()}");
+            output.WriteLine($"  {SampleDir}/{Where(d)}: {d.Id} {d.Severity.ToString().ToLowerInvariant()}");
+            output.WriteLine($"      {d.GetMessage()}");
         }
 
         if (result.Problem is not null)
         {
-            Console.WriteLine($"  note: {result.Problem}");
+            output.WriteLine($"  note: {result.Problem}");
         }
 
         return result;
     }
 
-    private static Result Analyze()
+    /// <summary>"file:line:column" of a diagnostic in the sample folder.</summary>
+    public static string Where(Diagnostic d)
     {
-        var root = FindRepoRoot();
+        var span = d.Location.GetLineSpan();
+        return $"{Path.GetFileName(span.Path)}:{span.StartLinePosition.Line + 1}:{span.StartLinePosition.Character + 1}";
+    }
+
+    private static Result Analyze(string? root)
+    {
         if (root is null)
         {
-            return new Result(false, 0, Array.Empty<Diagnostic>(), $"no Analyzers.sln above {AppContext.BaseDirectory}, so the sample source cannot be found");
+            return new Result(false, 0, Array.Empty<Diagnostic>(), $"no Analyzers.sln above {AppContext.BaseDirectory} or {Environment.CurrentDirectory}, so the sample source cannot be found");
         }
 
         var dir = Path.Combine(root, SampleDir);
@@ -133,9 +141,12 @@ internal static class AnalyzerReport
         return new Result(true, analyzers.Length, diagnostics, problem);
     }
 
-    private static string? FindRepoRoot()
+    /// <summary>The repository holding the demo's binaries (bin/ sits inside it), else the one holding the working directory.</summary>
+    private static string? FindRepoRoot() => FindRepoRootAbove(AppContext.BaseDirectory) ?? FindRepoRootAbove(Environment.CurrentDirectory);
+
+    private static string? FindRepoRootAbove(string start)
     {
-        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
+        for (var dir = new DirectoryInfo(start); dir is not null; dir = dir.Parent)
         {
             if (File.Exists(Path.Combine(dir.FullName, "Analyzers.sln")))
             {

@@ -45,6 +45,8 @@ public sealed class PostcopyTests
         // The buggy vCPU is fine as long as pages arrive: the bug only shows when one does not.
         Reset();
         using var migration = new Migration(networkUp: true);
+        var served = new System.Collections.Concurrent.ConcurrentQueue<PageRequest>();
+        migration.FaultThread.PageRequested += served.Enqueue;
         var vcpu = NewVcpu(variant, migration.Ram);
         var hva = migration.Ram.GpaToHva(Gpa);
         var result = int.MinValue;
@@ -62,6 +64,12 @@ public sealed class PostcopyTests
         Assert.Equal(new[] { Gpa >> Page.Shift }, vcpu.Stage2().Keys);
         Assert.Equal(new[] { hva }, migration.Source.Requested);
         Assert.Equal(1, migration.FaultThread.Faults);
+
+        // The fault thread reports each request once it has been served: here, a page placed.
+        WaitUntil(() => !served.IsEmpty, "the fault thread reporting its page request");
+        var request = Assert.Single(served);
+        Assert.Equal(new PageRequest(hva, true, Page.Size), request);
+        Assert.False(request.Lost);
         AssertNoWarnings();
     }
 
@@ -159,29 +167,25 @@ public sealed class PostcopyTests
         AssertNoWarnings();
     }
 
-    /// <summary>One incoming migration: guest RAM, the source, and the running fault thread. Dispose closes the userfaultfd (the end of migration) and joins the thread.</summary>
+    /// <summary>The sample's <see cref="IncomingMigration"/>, ended by Dispose within the watchdog (closing the userfaultfd ends the fault thread).</summary>
     private sealed class Migration : IDisposable
     {
-        private readonly KernelTask faultTask;
+        private readonly IncomingMigration incoming;
 
-        public Migration(bool networkUp)
-        {
-            Ram = new GuestRam(GuestHva, GuestPages);
-            Source = new SourceHost(Ram, networkUp);
-            FaultThread = new PostcopyFaultThread(Ram, Source);
-            faultTask = FaultThread.Start();
-        }
+        public Migration(bool networkUp) => incoming = new IncomingMigration(GuestHva, GuestPages, networkUp);
 
-        public GuestRam Ram { get; }
+        public GuestRam Ram => incoming.Ram;
 
-        public SourceHost Source { get; }
+        public SourceHost Source => incoming.Source;
 
-        public PostcopyFaultThread FaultThread { get; }
+        public PostcopyFaultThread FaultThread => incoming.FaultThread;
 
         public void Dispose()
         {
-            Ram.Uffd.Release();
-            JoinOrFail(faultTask);
+            if (!incoming.Finish(Watchdog))
+            {
+                Assert.Fail($"watchdog: the fault thread is stuck in state {incoming.FaultTask.State} after the userfaultfd was closed");
+            }
         }
     }
 }

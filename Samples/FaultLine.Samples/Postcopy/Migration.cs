@@ -142,6 +142,12 @@ public sealed class PostcopyFaultThread
         this.source = source;
     }
 
+    /// <summary>
+    /// Raised on the fault thread after each userfault's page was requested from the source, where QEMU
+    /// has its trace_postcopy_ram_fault_thread_request tracepoint: a way to watch the migration.
+    /// </summary>
+    public event Action<PageRequest>? PageRequested;
+
     /// <summary>The userfaults read so far.</summary>
     public int Faults => Volatile.Read(ref faults);
 
@@ -159,8 +165,67 @@ public sealed class PostcopyFaultThread
             }
 
             Interlocked.Increment(ref faults);
-            source.RequestPage(msg.Address);
+            var result = source.RequestPage(msg.Address);
+            PageRequested?.Invoke(new PageRequest(msg.Address, msg.Write, result));
         }
+    }
+}
+
+/// <summary>
+/// One userfault the fault thread served: the faulting address, whether the access was a write, and
+/// what asking the source gave (<see cref="SourceHost.RequestPage"/>: bytes placed, -EEXIST, or 0 when
+/// the request was lost because the network is down).
+/// </summary>
+public readonly record struct PageRequest(ulong Address, bool Write, int Result)
+{
+    /// <summary>Whether the request was lost and the page will not arrive.</summary>
+    public bool Lost => Result == 0;
+}
+
+/// <summary>
+/// The destination side of one incoming postcopy migration (QEMU's MigrationIncomingState after
+/// postcopy_ram_incoming_setup): guest RAM registered with userfaultfd, the source as seen over the
+/// return path, and the fault thread already running.
+/// </summary>
+public sealed class IncomingMigration
+{
+    private bool finished;
+
+    /// <summary>Sets up <paramref name="pages"/> pages of guest RAM at <paramref name="hva"/> and starts the fault thread.</summary>
+    public IncomingMigration(ulong hva, int pages, bool networkUp)
+    {
+        Ram = new GuestRam(hva, pages);
+        Source = new SourceHost(Ram, networkUp);
+        FaultThread = new PostcopyFaultThread(Ram, Source);
+        FaultTask = FaultThread.Start();
+    }
+
+    /// <summary>Guest RAM, whose pages arrive on demand.</summary>
+    public GuestRam Ram { get; }
+
+    /// <summary>The migration source.</summary>
+    public SourceHost Source { get; }
+
+    /// <summary>The userfaultfd resolver.</summary>
+    public PostcopyFaultThread FaultThread { get; }
+
+    /// <summary>The task the fault thread runs as.</summary>
+    public KernelTask FaultTask { get; }
+
+    /// <summary>
+    /// postcopy_ram_incoming_cleanup: closes the userfaultfd, which ends the fault thread's read with
+    /// -EBADF, and waits up to <paramref name="timeout"/> for the thread to leave. Returns whether it did;
+    /// a second call only waits again.
+    /// </summary>
+    public bool Finish(TimeSpan timeout)
+    {
+        if (!finished)
+        {
+            finished = true;
+            Ram.Uffd.Release();
+        }
+
+        return FaultTask.Join(timeout);
     }
 }
 
