@@ -38,6 +38,7 @@ internal sealed class FlowResult<TState>
     /// </summary>
     public void Replay(FlowObserver<TState> observer)
     {
+        var order = EvaluationOrder.Of(Graph);
         foreach (var block in Graph.Blocks)
         {
             if (!reached[block.Ordinal])
@@ -45,7 +46,7 @@ internal sealed class FlowResult<TState>
                 continue;
             }
 
-            var (fallThrough, conditional) = ForwardDataflow.Transfer(block, inputs[block.Ordinal], Analysis, observer);
+            var (fallThrough, conditional) = ForwardDataflow.Transfer(block, order, inputs[block.Ordinal], Analysis, observer);
             observer.OnBlockExit(block, fallThrough, conditional);
         }
     }

@@ -34,7 +34,7 @@ internal abstract class ForwardAnalysis<TState>
 
     /// <summary>
     /// The effect of one operation, called after its operands were applied (evaluation order, see
-    /// <see cref="OperationWalk"/>). Most operations change nothing and return <paramref name="state"/>.
+    /// <see cref="EvaluationOrder"/>). Most operations change nothing and return <paramref name="state"/>.
     /// </summary>
     public abstract TState Apply(IOperation operation, TState state);
 

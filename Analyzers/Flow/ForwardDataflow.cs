@@ -43,6 +43,7 @@ internal static class ForwardDataflow
             pending.Add(handlerEntry);
         }
 
+        var order = EvaluationOrder.Of(graph);
         var finallyWrites = new Dictionary<ControlFlowRegion, ImmutableHashSet<ILocalSymbol>>();
         var budget = VisitsPerBlock * blocks.Length + 256;
         while (pending.Count > 0)
@@ -56,7 +57,7 @@ internal static class ForwardDataflow
             var ordinal = pending.Min;
             pending.Remove(ordinal);
             var block = blocks[ordinal];
-            var (fallThrough, conditional) = Transfer(block, inputs[ordinal], analysis, observer: null);
+            var (fallThrough, conditional) = Transfer(block, order, inputs[ordinal], analysis, observer: null);
             Propagate(block.FallThroughSuccessor, fallThrough);
             Propagate(block.ConditionalSuccessor, conditional);
         }
@@ -102,30 +103,17 @@ internal static class ForwardDataflow
     /// the condition. Returns the states along the fall-through and the conditional successor.
     /// </summary>
     internal static (TState FallThrough, TState Conditional) Transfer<TState>(
-        BasicBlock block, TState input, ForwardAnalysis<TState> analysis, FlowObserver<TState>? observer)
+        BasicBlock block, EvaluationOrder order, TState input, ForwardAnalysis<TState> analysis, FlowObserver<TState>? observer)
         where TState : class
     {
         var state = input;
-        System.Func<IOperation, TState, TState> step = observer is null
-            ? analysis.Apply
-            : (operation, before) =>
-            {
-                observer.OnOperation(operation, before, block);
-                return analysis.Apply(operation, before);
-            };
-
-        foreach (var operation in block.Operations)
+        foreach (var operation in order.Of(block))
         {
-            state = OperationWalk.Run(operation, state, step);
+            observer?.OnOperation(operation, state, block);
+            state = analysis.Apply(operation, state);
         }
 
-        if (block.BranchValue is null)
-        {
-            return (state, state);
-        }
-
-        state = OperationWalk.Run(block.BranchValue, state, step);
-        if (block.ConditionKind == ControlFlowConditionKind.None)
+        if (block.BranchValue is null || block.ConditionKind == ControlFlowConditionKind.None)
         {
             return (state, state);
         }

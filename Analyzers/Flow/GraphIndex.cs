@@ -92,10 +92,10 @@ internal sealed class GraphIndex
                 list.Add(capture.Value);
             }
 
-            var children = new List<IOperation>(operation.ChildOperations);
-            for (var i = children.Count - 1; i >= 0; i--)
+            foreach (var child in operation.ChildOperations.Reverse())
             {
-                stack.Push(children[i]);
+                // Last child first, so that the first child is popped first.
+                stack.Push(child);
             }
         }
     }

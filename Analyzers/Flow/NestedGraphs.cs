@@ -51,46 +51,17 @@ internal static class NestedGraphs
             yield return (localFunction, graph.GetLocalFunctionControlFlowGraph(localFunction, cancellationToken));
         }
 
+        // The evaluation order lists lambdas without entering them, so these are the outermost ones, left to right.
+        var order = EvaluationOrder.Of(graph);
         foreach (var block in graph.Blocks)
         {
-            foreach (var root in block.Operations)
+            foreach (var operation in order.Of(block))
             {
-                foreach (var lambda in Lambdas(root))
+                if (operation is IFlowAnonymousFunctionOperation lambda)
                 {
                     cancellationToken.ThrowIfCancellationRequested();
                     yield return (lambda.Symbol, graph.GetAnonymousFunctionControlFlowGraph(lambda, cancellationToken));
                 }
-            }
-
-            if (block.BranchValue is not null)
-            {
-                foreach (var lambda in Lambdas(block.BranchValue))
-                {
-                    cancellationToken.ThrowIfCancellationRequested();
-                    yield return (lambda.Symbol, graph.GetAnonymousFunctionControlFlowGraph(lambda, cancellationToken));
-                }
-            }
-        }
-    }
-
-    /// <summary>The outermost lambdas of an operation tree, left to right (explicit stack: trees can be deep).</summary>
-    private static IEnumerable<IFlowAnonymousFunctionOperation> Lambdas(IOperation root)
-    {
-        var stack = new Stack<IOperation>();
-        stack.Push(root);
-        while (stack.Count > 0)
-        {
-            var operation = stack.Pop();
-            if (operation is IFlowAnonymousFunctionOperation lambda)
-            {
-                yield return lambda;
-                continue;
-            }
-
-            var children = new List<IOperation>(operation.ChildOperations);
-            for (var i = children.Count - 1; i >= 0; i--)
-            {
-                stack.Push(children[i]);
             }
         }
     }

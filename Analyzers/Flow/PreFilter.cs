@@ -1,5 +1,7 @@
 using System;
+using System.Collections.Generic;
 using System.Collections.Immutable;
+using System.Runtime.CompilerServices;
 using System.Threading;
 using Microsoft.CodeAnalysis;
 using Microsoft.CodeAnalysis.CSharp.Syntax;
@@ -23,19 +25,42 @@ internal static class PreFilter
     {
         foreach (var block in blocks)
         {
-            foreach (var node in block.Syntax.DescendantNodesAndSelf())
+            cancellationToken.ThrowIfCancellationRequested();
+            foreach (var name in InvokedNames(block.Syntax))
             {
-                if (node is InvocationExpressionSyntax invocation && isInteresting(NameOf(invocation.Expression)))
+                if (isInteresting(name))
                 {
                     return true;
                 }
             }
-
-            cancellationToken.ThrowIfCancellationRequested();
         }
 
         return false;
     }
+
+    /// <summary>
+    /// The simple names invoked under <paramref name="node"/>. Every family asks about every body, so the walk is
+    /// done once per body and kept as long as the syntax node lives (a syntax fact: safe across compilations).
+    /// </summary>
+    private static string[] InvokedNames(SyntaxNode node) => NamesCache.GetValue(node, CollectNames);
+
+    private static readonly ConditionalWeakTable<SyntaxNode, string[]> NamesCache = new();
+
+    private static readonly ConditionalWeakTable<SyntaxNode, string[]>.CreateValueCallback CollectNames = node =>
+    {
+        var names = new HashSet<string>(StringComparer.Ordinal);
+        foreach (var descendant in node.DescendantNodesAndSelf())
+        {
+            if (descendant is InvocationExpressionSyntax invocation)
+            {
+                names.Add(NameOf(invocation.Expression));
+            }
+        }
+
+        var array = new string[names.Count];
+        names.CopyTo(array);
+        return array;
+    };
 
     private static string NameOf(ExpressionSyntax expression) => expression switch
     {

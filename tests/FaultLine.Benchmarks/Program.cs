@@ -12,6 +12,18 @@ public static class Program
     public static int Main(string[] args)
     {
         var which = args.Length > 0 ? args[0] : "all";
+        if (which == "analyzers-hot")
+        {
+            Analyzers.AnalyzerProfile.Hot(args.Length > 1 ? int.Parse(args[1]) : 10);
+            return 0;
+        }
+
+        if (which == "analyzers-profile")
+        {
+            Analyzers.AnalyzerProfile.Run();
+            return 0;
+        }
+
         if (which is not ("all" or "runtime" or "analyzers"))
         {
             Console.Error.WriteLine($"unknown benchmark set '{which}'; use: all | runtime | analyzers");

@@ -68,7 +68,7 @@ public class PathologicalInputTests
 
     /// <summary>
     /// Not in the list: the input that found recursion proportional to expression depth in our code
-    /// (OperationWalk, GraphIndex, ConstantFolding; fixed). It passed at 60,000 terms in a throwaway process.
+    /// (the operation walk now in EvaluationOrder, GraphIndex, ConstantFolding; fixed). It passed at 60,000 terms in a throwaway process.
     /// </summary>
     [Fact]
     public Task Twenty_thousand_term_expression() => RunAsync(nameof(Twenty_thousand_term_expression), Generators.DeepExpression(20000));

@@ -42,19 +42,19 @@ internal static class AnalyzerBenchmarks
         yield return new Result("one 2k-line document, as the IDE analyses it", $"{document.TotalMilliseconds:0.0} ms", "<= 50 ms", document.TotalMilliseconds <= 50);
     }
 
-    private static ImmutableArray<DiagnosticAnalyzer> LoadAnalyzers() =>
+    internal static ImmutableArray<DiagnosticAnalyzer> LoadAnalyzers() =>
         typeof(FaultLine.Analyzers.GupCallers.GupCallersAnalyzer).Assembly.GetTypes()
             .Where(t => !t.IsAbstract && typeof(DiagnosticAnalyzer).IsAssignableFrom(t) && t.GetCustomAttributes(typeof(DiagnosticAnalyzerAttribute), false).Length > 0)
             .OrderBy(t => t.Name)
             .Select(t => (DiagnosticAnalyzer)Activator.CreateInstance(t)!)
             .ToImmutableArray();
 
-    private static CSharpCompilation Compile(IReadOnlyList<(string Name, string Text)> files, IReadOnlyList<MetadataReference> references)
+    internal static CSharpCompilation Compile(IReadOnlyList<(string Name, string Text)> files, IReadOnlyList<MetadataReference> references, bool concurrent = true)
     {
         var parse = new CSharpParseOptions(LanguageVersion.Latest);
         var trees = files.Select(f => CSharpSyntaxTree.ParseText(f.Text, parse, path: f.Name)).ToList();
         return CSharpCompilation.Create("Corpus", trees, references,
-            new CSharpCompilationOptions(OutputKind.DynamicallyLinkedLibrary, nullableContextOptions: NullableContextOptions.Disable));
+            new CSharpCompilationOptions(OutputKind.DynamicallyLinkedLibrary, nullableContextOptions: NullableContextOptions.Disable, concurrentBuild: concurrent));
     }
 
     /// <summary>Median bare compile (bind + emit) and median FaultLine analyzer time, each on a fresh compilation.</summary>
