@@ -46,55 +46,33 @@ public sealed class FaultHandlersAnalyzer : DiagnosticAnalyzer
         }
 
         var summaries = new FaultHandlerSummaries(context.Compilation, symbols, new MaySleepSummaries(context.Compilation));
-        context.RegisterOperationBlockAction(block => AnalyzeBlocks(block, summaries));
+        context.RegisterCodeBlockAction(block => AnalyzeBlock(block, summaries));
     }
 
-    private static void AnalyzeBlocks(OperationBlockAnalysisContext context, FaultHandlerSummaries summaries)
+    private static void AnalyzeBlock(CodeBlockAnalysisContext context, FaultHandlerSummaries summaries)
     {
-        // The pre-filters: an override of VmOperations.Fault / PageMkwrite (a symbol check), or a bound tree with a
-        // lambda handler (a walk of the operations already built). Nothing else gets a graph.
+        // The pre-filters, before any binding: an override of VmOperations.Fault / PageMkwrite (a symbol check), or a
+        // lambda in the syntax (which may be a handler: that needs the bound tree to tell). Nothing else gets a graph.
         var symbols = summaries.Symbols;
         var owner = context.OwningSymbol as IMethodSymbol;
         var ownerVmf = owner is not null && IsHandler(owner, symbols) ? symbols.HandlerParameter(owner) : null;
-        var lambdas = HasLambdaHandler(context.OperationBlocks, symbols, context.CancellationToken);
-        if (ownerVmf is null && !lambdas)
+        if ((ownerVmf is null && !PreFilter.HasAnonymousFunction(context.CodeBlock))
+            || BodyGraph.Create(context.CodeBlock, context.OwningSymbol, context.SemanticModel, context.CancellationToken) is not { } body)
         {
             return;
         }
 
-        var analyzed = new HashSet<Microsoft.CodeAnalysis.FlowAnalysis.ControlFlowGraph>();
-        foreach (var block in context.OperationBlocks)
+        if (ownerVmf is not null && owner is not null && body.Root is IMethodBodyOperation or IBlockOperation)
         {
-            context.CancellationToken.ThrowIfCancellationRequested();
-            if (!PreFilter.IsExecutable(block) || MethodSummaries.HasErrors(block))
-            {
-                // Half-typed code: wait until it binds rather than guess.
-                continue;
-            }
+            AnalyzeHandler(owner, ownerVmf, body.Graph, summaries, context);
+        }
 
-            var graph = context.GetControlFlowGraph(block);
-            if (!analyzed.Add(graph))
+        foreach (var nested in NestedGraphs.Of(body.Graph, context.CancellationToken))
+        {
+            // A lambda that takes a VmFault and returns a VmFaultResult is a handler (Func<VmFault, VmFaultResult>).
+            if (IsLambdaHandler(nested.Symbol, symbols) && symbols.HandlerParameter(nested.Symbol) is { } lambdaVmf)
             {
-                continue;
-            }
-
-            if (ownerVmf is not null && owner is not null && block is IMethodBodyOperation or IBlockOperation)
-            {
-                AnalyzeHandler(owner, ownerVmf, graph, summaries, context);
-            }
-
-            if (!lambdas)
-            {
-                continue;
-            }
-
-            foreach (var nested in NestedGraphs.Of(graph, context.CancellationToken))
-            {
-                // A lambda that takes a VmFault and returns a VmFaultResult is a handler (Func<VmFault, VmFaultResult>).
-                if (IsLambdaHandler(nested.Symbol, symbols) && symbols.HandlerParameter(nested.Symbol) is { } lambdaVmf)
-                {
-                    AnalyzeHandler(nested.Symbol, lambdaVmf, nested.Graph, summaries, context);
-                }
+                AnalyzeHandler(nested.Symbol, lambdaVmf, nested.Graph, summaries, context);
             }
         }
     }
@@ -104,7 +82,7 @@ public sealed class FaultHandlersAnalyzer : DiagnosticAnalyzer
         IParameterSymbol vmf,
         Microsoft.CodeAnalysis.FlowAnalysis.ControlFlowGraph graph,
         FaultHandlerSummaries summaries,
-        OperationBlockAnalysisContext context)
+        CodeBlockAnalysisContext context)
     {
         var conditions = new FaultFlagFactsConditions(summaries.Symbols, vmf, summaries.HelperTest);
         var analysis = new FaultFlagFactsAnalysis(
@@ -119,31 +97,13 @@ public sealed class FaultHandlersAnalyzer : DiagnosticAnalyzer
             return;
         }
 
-        var handler = new HandlerContext(method, conditions, result, summaries, context);
+        var handler = new HandlerContext(method, conditions, result, summaries, context.ReportDiagnostic, context.CancellationToken);
         SleepUnderNowaitRule.Analyze(handler);
         var facts = HandlerFacts.Collect(handler);
         RetryReturnRules.Analyze(facts);
         RetakenLockRule.Analyze(facts);
         UnlockUnderNowaitRule.Analyze(facts);
         UninterruptibleSleepRule.Analyze(facts);
-    }
-
-    /// <summary>Whether the bound tree has a lambda taking a VmFault and returning a VmFaultResult (no graph needed to tell).</summary>
-    private static bool HasLambdaHandler(ImmutableArray<IOperation> blocks, FaultHandlerSymbols symbols, System.Threading.CancellationToken cancellationToken)
-    {
-        foreach (var block in blocks)
-        {
-            cancellationToken.ThrowIfCancellationRequested();
-            foreach (var operation in block.Descendants())
-            {
-                if (operation is IAnonymousFunctionOperation lambda && IsLambdaHandler(lambda.Symbol, symbols))
-                {
-                    return true;
-                }
-            }
-        }
-
-        return false;
     }
 
     private static bool IsLambdaHandler(IMethodSymbol lambda, FaultHandlerSymbols symbols) =>

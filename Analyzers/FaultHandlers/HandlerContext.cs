@@ -11,14 +11,18 @@ namespace FaultLine.Analyzers.FaultHandlers;
 /// <summary>One fault handler being analysed: its symbol, its VmFault parameter, the solved flag/lock facts.</summary>
 internal sealed class HandlerContext
 {
+    private readonly System.Action<Diagnostic> report;
+
     public HandlerContext(
-        IMethodSymbol handler, FaultFlagFactsConditions conditions, FlowResult<FaultFlagFacts> result, FaultHandlerSummaries summaries, OperationBlockAnalysisContext analysis)
+        IMethodSymbol handler, FaultFlagFactsConditions conditions, FlowResult<FaultFlagFacts> result, FaultHandlerSummaries summaries,
+        System.Action<Diagnostic> report, System.Threading.CancellationToken cancellationToken)
     {
         Handler = handler;
         Conditions = conditions;
         Result = result;
         Summaries = summaries;
-        Analysis = analysis;
+        this.report = report;
+        CancellationToken = cancellationToken;
     }
 
     public IMethodSymbol Handler { get; }
@@ -31,7 +35,7 @@ internal sealed class HandlerContext
 
     public FaultHandlerSymbols Symbols => Summaries.Symbols;
 
-    public OperationBlockAnalysisContext Analysis { get; }
+    public System.Threading.CancellationToken CancellationToken { get; }
 
     public ControlFlowGraph Graph => Result.Graph;
 
@@ -49,7 +53,7 @@ internal sealed class HandlerContext
     };
 
     public void Report(DiagnosticDescriptor descriptor, Location location, params object[] arguments) =>
-        Analysis.ReportDiagnostic(Diagnostic.Create(descriptor, location, arguments));
+        report(Diagnostic.Create(descriptor, location, arguments));
 
     public static string Describe(IMethodSymbol method)
     {

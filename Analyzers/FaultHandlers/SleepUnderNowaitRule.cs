@@ -12,7 +12,7 @@ internal static class SleepUnderNowaitRule
 {
     public static void Analyze(HandlerContext handler)
     {
-        var sites = NowaitSleepSites.Find(handler.Result, handler.Summaries, new HashSet<IMethodSymbol>(SymbolEqualityComparer.Default), handler.Analysis.CancellationToken);
+        var sites = NowaitSleepSites.Find(handler.Result, handler.Summaries, new HashSet<IMethodSymbol>(SymbolEqualityComparer.Default), handler.CancellationToken);
         var reported = new HashSet<Location>();
         foreach (var site in sites)
         {

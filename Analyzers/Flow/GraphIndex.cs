@@ -1,5 +1,6 @@
 using System.Collections.Generic;
 using System.Collections.Immutable;
+using System.Runtime.CompilerServices;
 using Microsoft.CodeAnalysis;
 using Microsoft.CodeAnalysis.FlowAnalysis;
 using Microsoft.CodeAnalysis.Operations;
@@ -13,10 +14,16 @@ namespace FaultLine.Analyzers.Flow;
 /// </summary>
 internal sealed class GraphIndex
 {
+    private static readonly ConditionalWeakTable<ControlFlowGraph, GraphIndex> Cache = new();
+    private static readonly ConditionalWeakTable<ControlFlowGraph, GraphIndex>.CreateValueCallback Create = graph => new GraphIndex(graph);
+
     private readonly Dictionary<CaptureId, List<IOperation>> captureSources = new();
     private readonly Dictionary<IOperation, BasicBlock> blocks = new();
 
-    public GraphIndex(ControlFlowGraph graph)
+    /// <summary>The index of <paramref name="graph"/>, built once and shared by every family (read-only once built).</summary>
+    public static GraphIndex Of(ControlFlowGraph graph) => Cache.GetValue(graph, Create);
+
+    private GraphIndex(ControlFlowGraph graph)
     {
         var invocations = ImmutableArray.CreateBuilder<IInvocationOperation>();
         foreach (var block in graph.Blocks)

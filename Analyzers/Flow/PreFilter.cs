@@ -38,6 +38,34 @@ internal static class PreFilter
         return false;
     }
 
+    /// <summary>Whether some invocation under <paramref name="codeBlock"/> is named so that <paramref name="isInteresting"/> accepts it.</summary>
+    public static bool MentionsInvocation(SyntaxNode codeBlock, Func<string, bool> isInteresting)
+    {
+        foreach (var name in InvokedNames(codeBlock))
+        {
+            if (isInteresting(name))
+            {
+                return true;
+            }
+        }
+
+        return false;
+    }
+
+    /// <summary>Whether <paramref name="codeBlock"/> contains a lambda or anonymous method (which may be a fault handler).</summary>
+    public static bool HasAnonymousFunction(SyntaxNode codeBlock)
+    {
+        foreach (var node in codeBlock.DescendantNodes())
+        {
+            if (node is AnonymousFunctionExpressionSyntax)
+            {
+                return true;
+            }
+        }
+
+        return false;
+    }
+
     /// <summary>
     /// The simple names invoked under <paramref name="node"/>. Every family asks about every body, so the walk is
     /// done once per body and kept as long as the syntax node lives (a syntax fact: safe across compilations).

@@ -12,8 +12,8 @@ namespace FaultLine.Analyzers.GupCallers;
 
 /// <summary>
 /// FL1001-FL1009: the rules for code that calls GUP (<c>FaultLine.Gup</c>) and <c>MmFault.HandleMmFault</c>.
-/// Per method body: a syntax pre-filter (does it call any of them by name?), then one control-flow graph from the
-/// driver (shared with the other rule families), one <see cref="GupMethodFacts"/> per graph and its lambdas, and
+/// Per code block: a syntax pre-filter (does it call any of them by name?), then the bound body and one control-flow
+/// graph (<see cref="BodyGraph"/>, shared with the other rule families), one <see cref="GupMethodFacts"/> per graph and its lambdas, and
 /// each rule reads the facts.
 /// </summary>
 [DiagnosticAnalyzer(LanguageNames.CSharp)]
@@ -60,40 +60,24 @@ public sealed class GupCallersAnalyzer : DiagnosticAnalyzer
         }
 
         var summaries = new MethodSummaries(context.Compilation, symbols);
-        context.RegisterOperationBlockAction(block => AnalyzeBlocks(block, symbols, summaries));
+        context.RegisterCodeBlockAction(block => AnalyzeBlock(block, symbols, summaries));
     }
 
-    private static void AnalyzeBlocks(OperationBlockAnalysisContext context, KnownSymbols symbols, MethodSummaries summaries)
+    private static void AnalyzeBlock(CodeBlockAnalysisContext context, KnownSymbols symbols, MethodSummaries summaries)
     {
-        if (!PreFilter.MentionsInvocation(context.OperationBlocks, KnownSymbols.InterestingInvocationNames.Contains, context.CancellationToken))
+        // The syntax pre-filter comes before any binding: most bodies never call GUP.
+        if (!PreFilter.MentionsInvocation(context.CodeBlock, KnownSymbols.InterestingInvocationNames.Contains)
+            || BodyGraph.Create(context.CodeBlock, context.OwningSymbol, context.SemanticModel, context.CancellationToken) is not { } body)
         {
             return;
         }
 
         var reporter = new Reporter(context.ReportDiagnostic);
-        var analyzed = new HashSet<Microsoft.CodeAnalysis.FlowAnalysis.ControlFlowGraph>();
-        foreach (var block in context.OperationBlocks)
+        var readLocals = ReadLocals(body.Root);
+        Analyze(body.Graph, context.OwningSymbol, symbols, summaries, readLocals, body.Model, reporter, context.CancellationToken);
+        foreach (var nested in NestedGraphs.Of(body.Graph, context.CancellationToken))
         {
-            context.CancellationToken.ThrowIfCancellationRequested();
-            if (!PreFilter.IsExecutable(block) || MethodSummaries.HasErrors(block))
-            {
-                // Half-typed code: wait until it binds rather than guess.
-                continue;
-            }
-
-            // The driver builds (and caches) the graph of the block's root: the method body, an initializer.
-            var graph = context.GetControlFlowGraph(block);
-            if (!analyzed.Add(graph))
-            {
-                continue;
-            }
-
-            var readLocals = ReadLocals(block);
-            Analyze(graph, context.OwningSymbol, symbols, summaries, readLocals, block.SemanticModel, reporter, context);
-            foreach (var nested in NestedGraphs.Of(graph, context.CancellationToken))
-            {
-                Analyze(nested.Graph, nested.Symbol, symbols, summaries, readLocals, block.SemanticModel, reporter, context);
-            }
+            Analyze(nested.Graph, nested.Symbol, symbols, summaries, readLocals, body.Model, reporter, context.CancellationToken);
         }
     }
 
@@ -105,9 +89,9 @@ public sealed class GupCallersAnalyzer : DiagnosticAnalyzer
         ImmutableHashSet<ILocalSymbol> readLocals,
         SemanticModel? model,
         Reporter reporter,
-        OperationBlockAnalysisContext context)
+        System.Threading.CancellationToken cancellationToken)
     {
-        var flowContext = new FlowContext(graph, owner, symbols, summaries, new SummaryScope(context.CancellationToken));
+        var flowContext = new FlowContext(graph, owner, symbols, summaries, new SummaryScope(cancellationToken));
         var facts = GupMethodFacts.Create(flowContext, readLocals, model);
         if (facts is null)
         {
@@ -116,7 +100,7 @@ public sealed class GupCallersAnalyzer : DiagnosticAnalyzer
 
         foreach (var rule in Rules)
         {
-            context.CancellationToken.ThrowIfCancellationRequested();
+            cancellationToken.ThrowIfCancellationRequested();
             rule.Analyze(facts, reporter);
         }
     }

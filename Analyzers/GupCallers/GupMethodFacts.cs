@@ -146,7 +146,7 @@ internal sealed class GupMethodFacts
     /// </summary>
     public static GupMethodFacts? Create(FlowContext context, ImmutableHashSet<ILocalSymbol> readLocals, SemanticModel? model)
     {
-        var index = new GraphIndex(context.Graph);
+        var index = GraphIndex.Of(context.Graph);
         var symbols = context.Symbols;
         var gupInvocations = new List<(IInvocationOperation Invocation, GupApi Api)>();
         var faultCalls = ImmutableArray.CreateBuilder<IInvocationOperation>();

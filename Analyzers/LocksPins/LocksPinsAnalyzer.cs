@@ -14,7 +14,7 @@ namespace FaultLine.Analyzers.LocksPins;
 
 /// <summary>
 /// FL4001-FL4007: the mmap lock and page pins along every path. Per method body: a syntax pre-filter (does it call
-/// a lock, GUP, fault or release method by name?), then the driver's shared control-flow graph, the mmap-lock
+/// a lock, GUP, fault or release method by name?), then the bound body and its shared control-flow graph (<see cref="BodyGraph"/>), the mmap-lock
 /// problem (<see cref="MmapLockAnalysis"/>) and the pin-obligation problem (<see cref="PinAnalysis"/>), each replayed
 /// by its rules.
 /// </summary>
@@ -57,37 +57,24 @@ public sealed class LocksPinsAnalyzer : DiagnosticAnalyzer
 
         var summaries = new MethodSummaries(context.Compilation, symbols);
         var releases = new PageReleaseSummaries(symbols);
-        context.RegisterOperationBlockAction(block => AnalyzeBlocks(block, symbols, summaries, releases));
+        context.RegisterCodeBlockAction(block => AnalyzeBlock(block, symbols, summaries, releases));
     }
 
-    private static void AnalyzeBlocks(OperationBlockAnalysisContext context, KnownSymbols symbols, MethodSummaries summaries, PageReleaseSummaries releases)
+    private static void AnalyzeBlock(CodeBlockAnalysisContext context, KnownSymbols symbols, MethodSummaries summaries, PageReleaseSummaries releases)
     {
-        if (!PreFilter.MentionsInvocation(context.OperationBlocks, InterestingNames.Contains, context.CancellationToken))
+        // The syntax pre-filter comes before any binding; initializers are not checked (no lock is taken there).
+        if (!PreFilter.MentionsInvocation(context.CodeBlock, InterestingNames.Contains)
+            || BodyGraph.Create(context.CodeBlock, context.OwningSymbol, context.SemanticModel, context.CancellationToken) is not { } body
+            || body.Root is not (IMethodBodyOperation or IConstructorBodyOperation or IBlockOperation))
         {
             return;
         }
 
         var reporter = new Reporter(context.ReportDiagnostic);
-        var analyzed = new HashSet<ControlFlowGraph>();
-        foreach (var block in context.OperationBlocks)
+        Analyze(body.Graph, context.OwningSymbol, symbols, summaries, releases, reporter, context.CancellationToken);
+        foreach (var nested in NestedGraphs.Of(body.Graph, context.CancellationToken))
         {
-            context.CancellationToken.ThrowIfCancellationRequested();
-            if (block is not (IBlockOperation or IMethodBodyOperation or IConstructorBodyOperation) || MethodSummaries.HasErrors(block))
-            {
-                continue;
-            }
-
-            var graph = context.GetControlFlowGraph(block);
-            if (!analyzed.Add(graph))
-            {
-                continue;
-            }
-
-            Analyze(graph, context.OwningSymbol, symbols, summaries, releases, reporter, context);
-            foreach (var nested in NestedGraphs.Of(graph, context.CancellationToken))
-            {
-                Analyze(nested.Graph, nested.Symbol, symbols, summaries, releases, reporter, context);
-            }
+            Analyze(nested.Graph, nested.Symbol, symbols, summaries, releases, reporter, context.CancellationToken);
         }
     }
 
@@ -98,19 +85,19 @@ public sealed class LocksPinsAnalyzer : DiagnosticAnalyzer
         MethodSummaries summaries,
         PageReleaseSummaries releases,
         Reporter reporter,
-        OperationBlockAnalysisContext context)
+        System.Threading.CancellationToken cancellationToken)
     {
-        var flowContext = new FlowContext(graph, owner, symbols, summaries, new SummaryScope(context.CancellationToken));
+        var flowContext = new FlowContext(graph, owner, symbols, summaries, new SummaryScope(cancellationToken));
 
         var lockAnalysis = new MmapLockAnalysis(flowContext);
-        var locks = ForwardDataflow.Run(graph, lockAnalysis, context.CancellationToken);
+        var locks = ForwardDataflow.Run(graph, lockAnalysis, cancellationToken);
         if (locks.Converged)
         {
             locks.Replay(new LockRules(lockAnalysis, symbols, reporter));
         }
 
         var pinAnalysis = new PinAnalysis(flowContext, releases);
-        var pins = ForwardDataflow.Run(graph, pinAnalysis, context.CancellationToken);
+        var pins = ForwardDataflow.Run(graph, pinAnalysis, cancellationToken);
         if (pins.Converged)
         {
             pins.Replay(new PinRules(pinAnalysis, symbols, reporter));

@@ -97,7 +97,7 @@ internal sealed class SleepMethodFacts
         SleepSummaries summaries,
         SummaryScope scope)
     {
-        var index = new GraphIndex(graph);
+        var index = GraphIndex.Of(graph);
         var analysis = new TaskStateAnalysis(graph, symbols, summaries.TaskStates, index, scope, entryState);
         var result = ForwardDataflow.Run(graph, analysis, scope.CancellationToken);
         if (!result.Converged)

@@ -14,7 +14,7 @@ namespace FaultLine.Analyzers.SleepWakeup;
 
 /// <summary>
 /// FL3001-FL3007: sleeping and waking (SEMANTICS.md rules 40-46). Per method body: a syntax pre-filter (does it
-/// name a scheduler, wait or spinlock call, or is it [MustNotSleep]?), then the driver's control-flow graph (shared
+/// name a scheduler, wait or spinlock call, or is it [MustNotSleep]?), then the bound body and its control-flow graph (<see cref="BodyGraph"/>, shared
 /// with the other families), the task-state problem solved once per graph and its lambdas
 /// (<see cref="SleepMethodFacts"/>), and each rule reads the facts.
 /// </summary>
@@ -61,41 +61,26 @@ public sealed class SleepWakeupAnalyzer : DiagnosticAnalyzer
         var summaries = new MethodSummaries(context.Compilation, known);
         var stateSummaries = new TaskStateSummaries(context.Compilation, symbols);
         var sleepSummaries = new MaySleepSummaries(context.Compilation);
-        context.RegisterOperationBlockAction(block => AnalyzeBlocks(block, new SleepSummaries(summaries, stateSummaries, sleepSummaries), symbols, known));
+        context.RegisterCodeBlockAction(block => AnalyzeBlock(block, new SleepSummaries(summaries, stateSummaries, sleepSummaries), symbols, known));
     }
 
-    private static void AnalyzeBlocks(OperationBlockAnalysisContext context, SleepSummaries summaries, SleepSymbols symbols, KnownSymbols known)
+    private static void AnalyzeBlock(CodeBlockAnalysisContext context, SleepSummaries summaries, SleepSymbols symbols, KnownSymbols known)
     {
+        // A symbol check ([MustNotSleep]) or the syntax pre-filter, before any binding.
         var mustNotSleep = symbols.HasMustNotSleep(context.OwningSymbol);
-        if (!mustNotSleep && !PreFilter.MentionsInvocation(context.OperationBlocks, SleepSymbols.InterestingNames.Contains, context.CancellationToken))
+        if ((!mustNotSleep && !PreFilter.MentionsInvocation(context.CodeBlock, SleepSymbols.InterestingNames.Contains))
+            || BodyGraph.Create(context.CodeBlock, context.OwningSymbol, context.SemanticModel, context.CancellationToken) is not { } body)
         {
             return;
         }
 
         var reporter = new Reporter(context.ReportDiagnostic);
-        var analyzed = new HashSet<ControlFlowGraph>();
-        foreach (var block in context.OperationBlocks)
+        var owner = context.OwningSymbol as IMethodSymbol;
+        Analyze(body.Graph, owner, EntryState(owner, symbols), context.CancellationToken, symbols, known, summaries, reporter);
+        foreach (var nested in NestedGraphs.Of(body.Graph, context.CancellationToken))
         {
-            context.CancellationToken.ThrowIfCancellationRequested();
-            if (!PreFilter.IsExecutable(block) || MethodSummaries.HasErrors(block))
-            {
-                // Half-typed code: wait until it binds rather than guess.
-                continue;
-            }
-
-            var graph = context.GetControlFlowGraph(block);
-            if (!analyzed.Add(graph))
-            {
-                continue;
-            }
-
-            var owner = context.OwningSymbol as IMethodSymbol;
-            Analyze(graph, owner, EntryState(owner, symbols), context, symbols, known, summaries, reporter);
-            foreach (var nested in NestedGraphs.Of(graph, context.CancellationToken))
-            {
-                var entry = IsTaskBody(nested.Symbol, block.SemanticModel, symbols, context) ? TaskStateBits.Running : TaskStateBits.Entry;
-                Analyze(nested.Graph, nested.Symbol, entry, context, symbols, known, summaries, reporter);
-            }
+            var entry = IsTaskBody(nested.Symbol, body.Model, symbols, context.CancellationToken) ? TaskStateBits.Running : TaskStateBits.Entry;
+            Analyze(nested.Graph, nested.Symbol, entry, context.CancellationToken, symbols, known, summaries, reporter);
         }
     }
 
@@ -103,13 +88,13 @@ public sealed class SleepWakeupAnalyzer : DiagnosticAnalyzer
         ControlFlowGraph graph,
         IMethodSymbol? method,
         TaskStateBits entry,
-        OperationBlockAnalysisContext context,
+        System.Threading.CancellationToken cancellationToken,
         SleepSymbols symbols,
         KnownSymbols known,
         SleepSummaries summaries,
         Reporter reporter)
     {
-        var facts = SleepMethodFacts.Create(graph, method, entry, symbols, known, summaries, new SummaryScope(context.CancellationToken));
+        var facts = SleepMethodFacts.Create(graph, method, entry, symbols, known, summaries, new SummaryScope(cancellationToken));
         if (facts is null)
         {
             return;
@@ -117,7 +102,7 @@ public sealed class SleepWakeupAnalyzer : DiagnosticAnalyzer
 
         foreach (var rule in Rules)
         {
-            context.CancellationToken.ThrowIfCancellationRequested();
+            cancellationToken.ThrowIfCancellationRequested();
             rule.Analyze(facts, reporter);
         }
     }
@@ -140,21 +125,21 @@ public sealed class SleepWakeupAnalyzer : DiagnosticAnalyzer
     }
 
     /// <summary>A lambda passed to <c>KernelTask.Start</c>: the body of a new task, which starts Running.</summary>
-    private static bool IsTaskBody(IMethodSymbol lambda, SemanticModel? model, SleepSymbols symbols, OperationBlockAnalysisContext context)
+    private static bool IsTaskBody(IMethodSymbol lambda, SemanticModel? model, SleepSymbols symbols, System.Threading.CancellationToken cancellationToken)
     {
         if (model is null || lambda.MethodKind != MethodKind.AnonymousFunction || lambda.DeclaringSyntaxReferences.Length != 1)
         {
             return false;
         }
 
-        var syntax = lambda.DeclaringSyntaxReferences[0].GetSyntax(context.CancellationToken);
+        var syntax = lambda.DeclaringSyntaxReferences[0].GetSyntax(cancellationToken);
         if (syntax.Parent is not ArgumentSyntax { Parent: ArgumentListSyntax { Parent: InvocationExpressionSyntax invocation } }
             || invocation.SyntaxTree != model.SyntaxTree)
         {
             return false;
         }
 
-        return model.GetSymbolInfo(invocation, context.CancellationToken).Symbol is IMethodSymbol { Name: "Start" } start
+        return model.GetSymbolInfo(invocation, cancellationToken).Symbol is IMethodSymbol { Name: "Start" } start
             && symbols.KernelTask is not null
             && SymbolEqualityComparer.Default.Equals(start.ContainingType, symbols.KernelTask);
     }
