@@ -12,6 +12,15 @@ public static class Program
     public static int Main(string[] args)
     {
         var which = args.Length > 0 ? args[0] : "all";
+        if (which == "analyzers-n")
+        {
+            // The N-line project only, for quick A/B comparisons while tuning.
+            var times = Analyzers.AnalyzerBenchmarks.MeasureProject(Analyzers.CodeCorpus.Generate(50_000, useRuntime: true),
+                Analyzers.References.ForCorpus(withRuntime: true), Analyzers.AnalyzerBenchmarks.LoadAnalyzers());
+            Console.WriteLine($"compile {times.Compile.TotalMilliseconds:0} ms, telemetry {times.Telemetry.TotalMilliseconds:0} ms, analyzer pass wall {times.Wall.TotalMilliseconds:0} ms");
+            return 0;
+        }
+
         if (which == "analyzers-hot")
         {
             Analyzers.AnalyzerProfile.Hot(args.Length > 1 ? int.Parse(args[1]) : 10);
