@@ -32,7 +32,7 @@ internal static class RetakenLockRule
             return;
         }
 
-        var result = RetakenLockFacts.Solve(handler, handler.Analysis.CancellationToken);
+        var result = RetakenLockFacts.Solve(handler, handler.CancellationToken);
         if (result is null)
         {
             return;
