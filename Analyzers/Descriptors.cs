@@ -44,12 +44,6 @@ internal static class Descriptors
         /// <summary>The flags passed, comma-separated names (FL1001, FL1007, FL1009), e.g. <c>Interruptible,Nowait</c>.</summary>
         public const string Flags = "Flags";
 
-        /// <summary>
-        /// <c>true</c> when no value the flags can have contains Nowait (FL1001), so that a fix may move the call to a
-        /// form where Interruptible takes effect even when the flags are not written out at the call.
-        /// </summary>
-        public const string NowaitRuledOut = "NowaitRuledOut";
-
         /// <summary>The local that holds the GUP result, when there is one (FL1002: none; FL1003, FL1004).</summary>
         public const string ResultLocal = "ResultLocal";
 

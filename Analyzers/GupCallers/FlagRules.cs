@@ -57,13 +57,11 @@ internal sealed class InterruptibleWithoutLockedRule : IGupRule
                 continue;
             }
 
-            var nowaitRuledOut = facts.Symbols.FollNowait is { } nowait && call.Flags.NoneHaveAnyOf(nowait);
             var properties = FlagText.Properties(
                 (Descriptors.Properties.Method, call.Api.Name),
                 (Descriptors.Properties.LockedForm, call.Api.NameOf(GupForm.Locked)),
                 (Descriptors.Properties.UnlockedForm, call.Api.NameOf(GupForm.Unlocked)),
-                (Descriptors.Properties.Flags, FlagText.Names(facts.Symbols, interruptible)),
-                (Descriptors.Properties.NowaitRuledOut, nowaitRuledOut ? "true" : "false"));
+                (Descriptors.Properties.Flags, FlagText.Names(facts.Symbols, interruptible)));
             reporter.Report(Diagnostic.Create(
                 Descriptors.FL1001InterruptibleWithoutLocked,
                 call.FlagsArgument.Syntax.GetLocation(),

@@ -86,12 +86,12 @@ public sealed class FL1001InterruptibleWithoutLockedFix : SequentialFixProvider
                     ? document.WithSyntaxRoot(root.ReplaceNode(flags, withoutFlag.WithTriviaFrom(flags)))
                     : null;
 
-            case UseUnlocked when NowaitRuledOut(diagnostic, flags, model, cancellationToken):
+            case UseUnlocked when !WritesNowait(flags, model, cancellationToken):
                 return diagnostic.Properties.TryGetValue(Descriptors.Properties.UnlockedForm, out var unlocked) && unlocked is not null
                     ? ToUnlocked(document, root, invocation, unlocked, model, cancellationToken)
                     : null;
 
-            case UseLocked when NowaitRuledOut(diagnostic, flags, model, cancellationToken):
+            case UseLocked when !WritesNowait(flags, model, cancellationToken):
                 return diagnostic.Properties.TryGetValue(Descriptors.Properties.LockedForm, out var locked) && locked is not null
                     ? ToLocked(document, root, invocation, locked, model, cancellationToken)
                     : null;
@@ -125,29 +125,13 @@ public sealed class FL1001InterruptibleWithoutLockedFix : SequentialFixProvider
     }
 
     /// <summary>
-    /// Nowait cannot be among the flags: they are written out without it, or the analyzer computed every value they
-    /// can have (a local built from constants) and none has it.
+    /// Nowait is written among the flags, so the form change would not make Interruptible take effect (FL1007 says so
+    /// on the new form). Flags the call cannot see into (a parameter, a local) get the form change: without Nowait
+    /// it makes the flag work, and with Nowait the lock/call/unlock shape and the new form behave alike (neither
+    /// waits: RetryNowait keeps the lock), so the change never makes things worse.
     /// </summary>
-    private static bool NowaitRuledOut(Diagnostic diagnostic, ExpressionSyntax flags, SemanticModel model, CancellationToken cancellationToken) =>
-        ExplicitWithoutNowait(flags, model, cancellationToken)
-        || (diagnostic.Properties.TryGetValue(Descriptors.Properties.NowaitRuledOut, out var ruledOut) && ruledOut == "true");
-
-    /// <summary>
-    /// The flags are written out as FollFlags members joined by <c>|</c>, none of them Nowait: in a form that may drop
-    /// the lock, Interruptible then takes effect (with Nowait it still would not: FL1007).
-    /// </summary>
-    private static bool ExplicitWithoutNowait(ExpressionSyntax flags, SemanticModel model, CancellationToken cancellationToken)
-    {
-        foreach (var operand in Operands(flags))
-        {
-            if (FollFlagsMember(operand, model, cancellationToken) is not { } name || name == "Nowait")
-            {
-                return false;
-            }
-        }
-
-        return true;
-    }
+    private static bool WritesNowait(ExpressionSyntax flags, SemanticModel model, CancellationToken cancellationToken) =>
+        Operands(flags).Any(operand => FollFlagsMember(operand, model, cancellationToken) == "Nowait");
 
     private static string? FollFlagsMember(ExpressionSyntax operand, SemanticModel model, CancellationToken cancellationToken) =>
         model.GetSymbolInfo(FixSyntax.Unparenthesize(operand)!, cancellationToken).Symbol is IFieldSymbol

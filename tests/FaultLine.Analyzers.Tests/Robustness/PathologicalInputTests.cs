@@ -26,8 +26,12 @@ namespace FaultLine.Analyzers.Tests.Robustness;
 /// </summary>
 public class PathologicalInputTests
 {
-    /// <summary>A bound far above the measured times; it only catches a hang or an exponential blow-up.</summary>
-    private static readonly TimeSpan TimeBound = TimeSpan.FromSeconds(30);
+    /// <summary>
+    /// A hang detector, not a timing: far above the measured times (the 5,000-case switch, mostly the compiler's own
+    /// binding, took 10-20 s alone and 73 s while the package tests built beside it on 2 cores). Speed is measured
+    /// as ratios in the benchmark project.
+    /// </summary>
+    private static readonly TimeSpan TimeBound = TimeSpan.FromMinutes(4);
 
     private readonly ITestOutputHelper output;
 

@@ -351,10 +351,12 @@ public class FL1001InterruptibleWithoutLockedFixTests
     }
 
     [Fact]
-    public async Task Flags_from_a_parameter_get_no_form_change()
+    public async Task Flags_from_a_parameter_get_the_form_change()
     {
-        // The parameter may carry Nowait, with which Interruptible would still have no effect (FL1007).
-        var source = """
+        // The parameter may carry Nowait; then the Unlocked form behaves as lock / call / unlock did (RetryNowait
+        // keeps the lock, neither waits), and without it Interruptible takes effect: the change never hurts.
+        // The Postcopy sample's hva_to_pfn has this shape.
+        await Verify.VerifyCodeFixAsync("""
             using FaultLine;
 
             class Driver
@@ -367,7 +369,17 @@ public class FL1001InterruptibleWithoutLockedFixTests
                     return ret;
                 }
             }
-            """;
-        await Verify.VerifyCodeFixAsync(source, source, FL1001InterruptibleWithoutLockedFix.UseUnlocked);
+            """, """
+            using FaultLine;
+
+            class Driver
+            {
+                long Grab(MmStruct mm, ulong start, Page[] pages, FollFlags foll)
+                {
+                    long ret = Gup.GetUserPagesUnlocked(mm, start, 1, foll | FollFlags.Interruptible, pages);
+                    return ret;
+                }
+            }
+            """, FL1001InterruptibleWithoutLockedFix.UseUnlocked);
     }
 }
