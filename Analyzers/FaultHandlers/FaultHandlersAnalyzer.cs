@@ -13,8 +13,8 @@ namespace FaultLine.Analyzers.FaultHandlers;
 /// FL2001-FL2005: the return contract of a fault handler (SEMANTICS.md rule 34). A handler is an override of
 /// <c>VmOperations.Fault</c> or <c>PageMkwrite</c>, or a lambda taking a VmFault and returning a VmFaultResult; helpers
 /// it passes its VmFault to are read from its calls, in the context of its flag facts (a helper alone is not reported:
-/// its caller may have tested the flags for it). Per handler: a pre-filter (an override, or a lambda handler in the
-/// bound tree), the driver's control-flow graph, one <see cref="FaultFlagFactsAnalysis"/> (flag bits known on each path, the mmap-lock fact), then each rule;
+/// its caller may have tested the flags for it). Per handler: a pre-filter (an override, a symbol check; or a lambda in the
+/// syntax, bound to tell whether it is a handler), the body's shared control-flow graph (<see cref="BodyGraph"/>), one <see cref="FaultFlagFactsAnalysis"/> (flag bits known on each path, the mmap-lock fact), then each rule;
 /// a handler that both releases and re-takes the mmap lock gets one more pass (<see cref="RetakenLockAnalysis"/>, FL2003's re-take case).
 /// </summary>
 [DiagnosticAnalyzer(LanguageNames.CSharp)]

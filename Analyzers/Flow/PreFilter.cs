@@ -1,47 +1,21 @@
 using System;
 using System.Collections.Generic;
-using System.Collections.Immutable;
 using System.Runtime.CompilerServices;
-using System.Threading;
 using Microsoft.CodeAnalysis;
 using Microsoft.CodeAnalysis.CSharp.Syntax;
-using Microsoft.CodeAnalysis.Operations;
 
 namespace FaultLine.Analyzers.Flow;
 
 /// <summary>
-/// The cheap checks every family runs on an operation block before it asks for a control flow graph: is the
-/// block code at all, and does its syntax call anything the family cares about (by name, so no binding).
+/// The cheap checks every family runs on a code block before it binds it and asks for a control flow graph: does its
+/// syntax call anything the family cares about (by name, so no binding), or hold a lambda that may be a handler.
 /// </summary>
 internal static class PreFilter
 {
-    /// <summary>Operation blocks that run code: bodies and initializers (not attribute arguments).</summary>
-    public static bool IsExecutable(IOperation block) =>
-        block is IBlockOperation or IMethodBodyOperation or IConstructorBodyOperation or IFieldInitializerOperation
-            or IPropertyInitializerOperation or IParameterInitializerOperation;
-
-    /// <summary>Whether some invocation in <paramref name="blocks"/> is named so that <paramref name="isInteresting"/> accepts it.</summary>
-    public static bool MentionsInvocation(ImmutableArray<IOperation> blocks, Func<string, bool> isInteresting, CancellationToken cancellationToken)
-    {
-        foreach (var block in blocks)
-        {
-            cancellationToken.ThrowIfCancellationRequested();
-            foreach (var name in InvokedNames(block.Syntax))
-            {
-                if (isInteresting(name))
-                {
-                    return true;
-                }
-            }
-        }
-
-        return false;
-    }
-
     /// <summary>Whether some invocation under <paramref name="codeBlock"/> is named so that <paramref name="isInteresting"/> accepts it.</summary>
     public static bool MentionsInvocation(SyntaxNode codeBlock, Func<string, bool> isInteresting)
     {
-        foreach (var name in InvokedNames(codeBlock))
+        foreach (var name in FactsOf(codeBlock).InvokedNames)
         {
             if (isInteresting(name))
             {
@@ -53,41 +27,35 @@ internal static class PreFilter
     }
 
     /// <summary>Whether <paramref name="codeBlock"/> contains a lambda or anonymous method (which may be a fault handler).</summary>
-    public static bool HasAnonymousFunction(SyntaxNode codeBlock)
-    {
-        foreach (var node in codeBlock.DescendantNodes())
-        {
-            if (node is AnonymousFunctionExpressionSyntax)
-            {
-                return true;
-            }
-        }
-
-        return false;
-    }
+    public static bool HasAnonymousFunction(SyntaxNode codeBlock) => FactsOf(codeBlock).HasAnonymousFunction;
 
     /// <summary>
-    /// The simple names invoked under <paramref name="node"/>. Every family asks about every body, so the walk is
-    /// done once per body and kept as long as the syntax node lives (a syntax fact: safe across compilations).
+    /// Every family asks about every code block, so its syntax is walked once and the answers kept as long as the
+    /// syntax node lives (syntax facts: safe to share across compilations).
     /// </summary>
-    private static string[] InvokedNames(SyntaxNode node) => NamesCache.GetValue(node, CollectNames);
+    private static SyntaxFacts FactsOf(SyntaxNode node) => Cache.GetValue(node, Collect);
 
-    private static readonly ConditionalWeakTable<SyntaxNode, string[]> NamesCache = new();
+    private static readonly ConditionalWeakTable<SyntaxNode, SyntaxFacts> Cache = new();
 
-    private static readonly ConditionalWeakTable<SyntaxNode, string[]>.CreateValueCallback CollectNames = node =>
+    private static readonly ConditionalWeakTable<SyntaxNode, SyntaxFacts>.CreateValueCallback Collect = node =>
     {
         var names = new HashSet<string>(StringComparer.Ordinal);
+        var hasAnonymousFunction = false;
         foreach (var descendant in node.DescendantNodesAndSelf())
         {
             if (descendant is InvocationExpressionSyntax invocation)
             {
                 names.Add(NameOf(invocation.Expression));
             }
+            else if (descendant is AnonymousFunctionExpressionSyntax)
+            {
+                hasAnonymousFunction = true;
+            }
         }
 
         var array = new string[names.Count];
         names.CopyTo(array);
-        return array;
+        return new SyntaxFacts(array, hasAnonymousFunction);
     };
 
     private static string NameOf(ExpressionSyntax expression) => expression switch
@@ -97,4 +65,17 @@ internal static class PreFilter
         MemberBindingExpressionSyntax binding => binding.Name.Identifier.ValueText,
         _ => string.Empty,
     };
+
+    private sealed class SyntaxFacts
+    {
+        public SyntaxFacts(string[] invokedNames, bool hasAnonymousFunction)
+        {
+            InvokedNames = invokedNames;
+            HasAnonymousFunction = hasAnonymousFunction;
+        }
+
+        public string[] InvokedNames { get; }
+
+        public bool HasAnonymousFunction { get; }
+    }
 }

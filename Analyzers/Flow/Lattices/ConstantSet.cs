@@ -82,12 +82,53 @@ internal sealed class ConstantSet : IEquatable<ConstantSet>
             return this;
         }
 
+        if (ReferenceEquals(this, other) || Equals(other))
+        {
+            // The common case at a merge point: both paths agree.
+            return this;
+        }
+
         if (IsKnown && other.IsKnown)
         {
-            return Of(Values.Concat(other.Values));
+            return Merge(Values, other.Values);
         }
 
         return Bits(MustBits & other.MustBits, MayBits | other.MayBits);
+    }
+
+    /// <summary>The union of two sorted, distinct value lists (one pass, no sort): the solver joins at every merge.</summary>
+    private static ConstantSet Merge(ImmutableArray<long> left, ImmutableArray<long> right)
+    {
+        var merged = ImmutableArray.CreateBuilder<long>(left.Length + right.Length);
+        int i = 0, j = 0;
+        while (i < left.Length || j < right.Length)
+        {
+            long next;
+            if (j == right.Length || (i < left.Length && left[i] < right[j]))
+            {
+                next = left[i++];
+            }
+            else if (i == left.Length || right[j] < left[i])
+            {
+                next = right[j++];
+            }
+            else
+            {
+                next = left[i++];
+                j++;
+            }
+
+            merged.Add(next);
+        }
+
+        long must = -1, may = 0;
+        foreach (var value in merged)
+        {
+            must &= value;
+            may |= value;
+        }
+
+        return merged.Count > MaxValues ? Bits(must, may) : new ConstantSet(merged.ToImmutable(), isUnknown: false, must, may);
     }
 
     /// <summary><c>|</c>: exact on two known sets; otherwise a bit is set if it is in either side.</summary>

@@ -49,7 +49,7 @@ internal sealed class ConstantsState
             return other;
         }
 
-        if (other.IsUnreached)
+        if (other.IsUnreached || ReferenceEquals(this, other))
         {
             return this;
         }
@@ -64,11 +64,24 @@ internal sealed class ConstantsState
     private static ImmutableDictionary<TKey, ConstantSet> JoinMaps<TKey>(ImmutableDictionary<TKey, ConstantSet> left, ImmutableDictionary<TKey, ConstantSet> right)
         where TKey : notnull
     {
+        if (ReferenceEquals(left, right))
+        {
+            return left;
+        }
+
+        // Only keys whose value changes are touched: most values agree on both sides of a merge.
         var result = left;
         foreach (var pair in left)
         {
             var joined = right.TryGetValue(pair.Key, out var other) ? pair.Value.Join(other) : ConstantSet.Unknown;
-            result = joined.IsTop ? result.Remove(pair.Key) : result.SetItem(pair.Key, joined);
+            if (joined.IsTop)
+            {
+                result = result.Remove(pair.Key);
+            }
+            else if (!ReferenceEquals(joined, pair.Value))
+            {
+                result = result.SetItem(pair.Key, joined);
+            }
         }
 
         return result;
