@@ -11,7 +11,8 @@ namespace FaultLine.Analyzers.Flow.Lattices;
 /// is 0, a trylock where it returned true; a <c>...Locked</c> GUP leaves the lock held iff its <c>locked</c> local is
 /// true; <c>HandleMmFault</c> leaves it held unless the result has Retry or Completed (and RetryNowait is not known
 /// to be set); <c>FixupUserFault</c> keeps it but makes VMAs stale iff <c>unlocked</c> is true. Branches on those
-/// locals and results refine the state; states that differ between paths join to Unknown.
+/// locals and results refine the state; states that differ between paths join to Unknown. A release of a lock this
+/// method did not take (held on entry, or Unknown) followed by a take puts back the caller's lock: balanced.
 /// </summary>
 internal sealed class MmapLockAnalysis : ForwardAnalysis<MmapLockState>
 {
@@ -333,23 +334,29 @@ internal sealed class MmapLockAnalysis : ForwardAnalysis<MmapLockState>
             case MmapLockCallKind.None:
                 return ForgetPassedMms(invocation, state);
 
+            // A take of a lock the caller held and this method released restores the entry state: not this method's
+            // lock to release (case 16's shape, and helpers that drop the caller's lock around a wait).
             case MmapLockCallKind.Lock:
                 return KeyOf(call.Mm, state) is { } locked
-                    ? state.WithLock(locked, new MmapLockValue(call.Hold, default, invocation))
+                    ? state.WithLock(locked, MmapLockValue.TakenBy(invocation, call.Hold, default, state.LockOf(locked)))
                     : state;
 
             case MmapLockCallKind.LockKillable:
                 return KeyOf(call.Mm, state) is { } killable
-                    ? state.WithLock(killable, new MmapLockValue(call.Hold, new MmapLockCondition(DropKind.WhenNonZero, invocation), invocation))
+                    ? state.WithLock(killable, MmapLockValue.TakenBy(
+                        invocation, call.Hold, new MmapLockCondition(DropKind.WhenNonZero, invocation), state.LockOf(killable)))
                     : state;
 
             case MmapLockCallKind.Trylock:
                 return KeyOf(call.Mm, state) is { } tried
-                    ? state.WithLock(tried, new MmapLockValue(call.Hold, new MmapLockCondition(DropKind.WhenFalse, invocation), invocation))
+                    ? state.WithLock(tried, MmapLockValue.TakenBy(
+                        invocation, call.Hold, new MmapLockCondition(DropKind.WhenFalse, invocation), state.LockOf(tried)))
                     : state;
 
             case MmapLockCallKind.Unlock:
-                return KeyOf(call.Mm, state) is { } unlocked ? state.WithLock(unlocked, MmapLockValue.Unlocked) : state;
+                return KeyOf(call.Mm, state) is { } unlocked
+                    ? state.WithLock(unlocked, MmapLockValue.ReleasedFrom(state.LockOf(unlocked)))
+                    : state;
 
             case MmapLockCallKind.Gup when call.Gup is { Form: GupForm.Locked } api:
                 return AfterLockedGup(invocation, api, state);
@@ -568,7 +575,7 @@ internal sealed class MmapLockAnalysis : ForwardAnalysis<MmapLockState>
             switch (MmapLockConditions.Refine(pair.Value.Drop, fact, out var narrowed))
             {
                 case Refinement.Dropped:
-                    locks = locks.SetItem(pair.Key, MmapLockValue.Unlocked);
+                    locks = locks.SetItem(pair.Key, MmapLockValue.ReleasedFrom(pair.Value));
                     break;
                 case Refinement.Kept:
                     locks = locks.SetItem(pair.Key, new MmapLockValue(pair.Value.Hold, default, pair.Value.Acquire));

@@ -20,13 +20,20 @@ internal enum LockHold : byte
 /// </summary>
 internal readonly struct MmapLockValue : IEquatable<MmapLockValue>
 {
-    public MmapLockValue(LockHold hold, MmapLockCondition drop, IOperation? acquire, IOperation? dropSite = null)
+    public MmapLockValue(LockHold hold, MmapLockCondition drop, IOperation? acquire, IOperation? dropSite = null, bool callersReleased = false)
     {
         Hold = hold;
         Drop = drop;
         Acquire = acquire;
         DropSite = drop.IsNone ? null : dropSite;
+        CallersReleased = hold == LockHold.Unlocked && callersReleased;
     }
+
+    /// <summary>
+    /// Unlocked, and what was released is a lock this method did not take: the caller's (held on entry, or Unknown
+    /// until the release). Taking it back restores the entry state, so that take is not this method's to release.
+    /// </summary>
+    public bool CallersReleased { get; }
 
     /// <summary>The call that may drop the lock (a <c>...Locked</c> GUP, <c>HandleMmFault</c>), while <see cref="Drop"/> is pending.</summary>
     public IOperation? DropSite { get; }
@@ -38,7 +45,19 @@ internal readonly struct MmapLockValue : IEquatable<MmapLockValue>
     /// <summary>The lock call of this method that took the lock on every path here, or null (taken by the caller, or joined).</summary>
     public IOperation? Acquire { get; }
 
-    public static MmapLockValue Unlocked => new(LockHold.Unlocked, default, null);
+    /// <summary>Unlocked by a release of <paramref name="released"/> (null: a lock whose state was Unknown).</summary>
+    public static MmapLockValue ReleasedFrom(MmapLockValue? released) => new(
+        LockHold.Unlocked,
+        default,
+        null,
+        callersReleased: released is not { } value || (value.IsUnlocked ? value.CallersReleased : value.Acquire is null));
+
+    /// <summary>
+    /// The value a lock call leaves, for a lock whose value before was <paramref name="before"/>: taken by this
+    /// method at <paramref name="call"/>, unless it takes back a lock of the caller's that this method released.
+    /// </summary>
+    public static MmapLockValue TakenBy(IOperation call, LockHold hold, MmapLockCondition drop, MmapLockValue? before) =>
+        new(hold, drop, before is { IsUnlocked: true, CallersReleased: true } ? null : call);
 
     /// <summary>Definitely held (read or write), with no pending condition.</summary>
     public bool IsHeld => Hold != LockHold.Unlocked && Drop.IsNone;
@@ -46,7 +65,8 @@ internal readonly struct MmapLockValue : IEquatable<MmapLockValue>
     public bool IsUnlocked => Hold == LockHold.Unlocked;
 
     public bool Equals(MmapLockValue other) =>
-        Hold == other.Hold && Drop.Equals(other.Drop) && ReferenceEquals(Acquire, other.Acquire) && ReferenceEquals(DropSite, other.DropSite);
+        Hold == other.Hold && Drop.Equals(other.Drop) && ReferenceEquals(Acquire, other.Acquire) && ReferenceEquals(DropSite, other.DropSite)
+        && CallersReleased == other.CallersReleased;
 
     public override bool Equals(object? obj) => obj is MmapLockValue other && Equals(other);
 
@@ -165,7 +185,8 @@ internal sealed class MmapLockState
 
     /// <summary>
     /// Two different values: the same definite hold taken at two places stays held (the leak check keeps the
-    /// earlier lock call, or none if one path got the lock from the caller); anything else is Unknown.
+    /// earlier lock call, or none if one path got the lock from the caller); Unlocked stays Unlocked, and counts as
+    /// the caller's lock released if it is on either path (a retake then reports nothing); anything else is Unknown.
     /// </summary>
     private static MmapLockValue? JoinLock(MmapLockValue left, MmapLockValue right)
     {
@@ -182,7 +203,7 @@ internal sealed class MmapLockState
 
         var dropSite = left.DropSite is null || right.DropSite is null ? left.DropSite ?? right.DropSite
             : left.DropSite.Syntax.SpanStart <= right.DropSite.Syntax.SpanStart ? left.DropSite : right.DropSite;
-        return new MmapLockValue(left.Hold, left.Drop, acquire, dropSite);
+        return new MmapLockValue(left.Hold, left.Drop, acquire, dropSite, left.CallersReleased || right.CallersReleased);
     }
 
     public bool IsSame(MmapLockState other)

@@ -1,5 +1,6 @@
 using System.Collections.Generic;
 using System.Collections.Immutable;
+using System.Linq;
 using Microsoft.CodeAnalysis;
 using Microsoft.CodeAnalysis.Operations;
 
@@ -55,6 +56,22 @@ internal sealed class PinObligation
             _ => false,
         });
         return kept.Length == EqualCounts.Length ? this : new PinObligation(Gup, Pins, Count, kept, RequestedConstant, WrongRelease);
+    }
+
+    /// <summary>
+    /// The same pages owed on two paths that learned different equalities (<c>ret == count</c> taken on one only): still
+    /// owed, with the equalities both paths know. Null when anything else differs (Unknown).
+    /// </summary>
+    public PinObligation? JoinEqualCounts(PinObligation other)
+    {
+        if (!ReferenceEquals(Gup.Operation, other.Gup.Operation) || Pins != other.Pins || !MmapLockCondition.SameSubject(Count, other.Count)
+            || !ReferenceEquals(WrongRelease, other.WrongRelease))
+        {
+            return null;
+        }
+
+        var common = EqualCounts.RemoveAll(mine => !other.EqualCounts.Any(theirs => ReferenceEquals(mine, theirs)));
+        return new PinObligation(Gup, Pins, Count, common, RequestedConstant, WrongRelease);
     }
 
     public bool IsSame(PinObligation other) =>
@@ -159,9 +176,14 @@ internal sealed class PinState
         var obligations = Obligations;
         foreach (var pair in Obligations)
         {
-            if (!other.Obligations.TryGetValue(pair.Key, out var theirs) || !pair.Value.IsSame(theirs))
+            if (!other.Obligations.TryGetValue(pair.Key, out var theirs))
             {
                 obligations = obligations.Remove(pair.Key);
+            }
+            else if (!pair.Value.IsSame(theirs))
+            {
+                var joined = pair.Value.JoinEqualCounts(theirs);
+                obligations = joined is null ? obligations.Remove(pair.Key) : obligations.SetItem(pair.Key, joined);
             }
         }
 
