@@ -4,6 +4,7 @@ using System.Threading;
 using System.Threading.Tasks;
 using FaultLine.Analyzers;
 using FaultLine.CodeFixes.Common;
+using FaultLine.CodeFixes.SleepWakeup;
 using Microsoft.CodeAnalysis;
 using Microsoft.CodeAnalysis.CodeFixes;
 using Microsoft.CodeAnalysis.CSharp.Syntax;
@@ -17,7 +18,9 @@ namespace FaultLine.CodeFixes.FaultHandlers;
 /// the top of the handler (rule 34: Retry with the lock held, no sleep).</item>
 /// <item><see cref="TryLockOrRetry"/>: where the call is a lock with a try form (<c>KMutex.Lock</c>, <c>Page.Lock</c>,
 /// <c>RwSemaphore.DownRead</c>/<c>DownWrite</c>) written as a statement: under RetryNowait try it and return Retry
-/// when it fails; otherwise take it as before.</item>
+/// when it fails; otherwise take it as before. When a wait is pending there (an entry queued, a sleep state set), the
+/// Retry path first undoes it as the handler's cleanup does (<c>SetCurrentState(Running)</c>, <c>RemoveWaitQueue</c>
+/// ...); when that cleanup cannot be told, the action is not offered.</item>
 /// <item><see cref="WarnOnOnce"/>: <c>KernelDebug.WarnOnOnce((vmf.Flags &amp; FaultFlags.RetryNowait) != 0);</c> at the top,
 /// stating the handler is never called so (and warning at run time if it is).</item>
 /// </list>
@@ -81,9 +84,17 @@ public sealed class FL2001SleepUnderRetryNowaitFix : SequentialFixProvider
                     return null;
                 }
 
+                // The Retry return leaves while a wait may be pending (an entry queued, a sleep state set): undo it
+                // there as the handler's own cleanup does, or decline when that cleanup cannot be told.
+                if (PendingWaitUndo.Before(statement, model, cancellationToken) is not { } undo)
+                {
+                    return null;
+                }
+
                 var receiver = access.Expression.ToString();
                 var result = FixSyntax.TypeName(model, statement.SpanStart, "VmFaultResult");
-                var text = $"if ({test})\n{{\n    if (!{receiver}.{tryName}())\n        return {result}.Retry;\n}}\nelse\n{{\n    {statement.ToString().Trim()}\n}}";
+                var leave = HandlerReturns.Text($"{result}.Retry", undo, "    ");
+                var text = $"if ({test})\n{{\n    if (!{receiver}.{tryName}())\n{leave}\n}}\nelse\n{{\n    {statement.ToString().Trim()}\n}}";
                 var replacement = FixSyntax.ParseStatementLike(text, statement).WithLeadingTrivia(statement.GetLeadingTrivia());
                 return document.WithSyntaxRoot(root.ReplaceNode(statement, replacement));
             }

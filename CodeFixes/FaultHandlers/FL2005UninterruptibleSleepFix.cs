@@ -4,6 +4,7 @@ using System.Threading;
 using System.Threading.Tasks;
 using FaultLine.Analyzers;
 using FaultLine.CodeFixes.Common;
+using FaultLine.CodeFixes.SleepWakeup;
 using Microsoft.CodeAnalysis;
 using Microsoft.CodeAnalysis.CodeFixes;
 using Microsoft.CodeAnalysis.CSharp.Syntax;
@@ -14,7 +15,9 @@ namespace FaultLine.CodeFixes.FaultHandlers;
 /// FL2005: sleep killably. A statement <c>x.Lock();</c> (or <c>DownRead</c>, <c>MmapReadLock</c>, <c>Wait.Event</c>) becomes
 /// <c>if (x.LockKillable() != 0) return VmFaultResult.Sigbus;</c> — the task is being killed, so failing the fault
 /// is the legal way out whatever the flags. For <c>page.Lock();</c> a second action uses
-/// <c>Filemap.LockPageOrRetry(page, vmf)</c> and returns its result when it did not lock the page.
+/// <c>Filemap.LockPageOrRetry(page, vmf)</c> and returns its result when it did not lock the page. When a wait is
+/// pending at the call (an entry queued, a sleep state set), the new return first undoes it as the handler's cleanup
+/// does (<c>SetCurrentState(Running)</c>, <c>RemoveWaitQueue</c> ...); when that cleanup cannot be told, no action.
 /// </summary>
 [ExportCodeFixProvider(LanguageNames.CSharp, Name = nameof(FL2005UninterruptibleSleepFix))]
 [Shared]
@@ -46,6 +49,13 @@ public sealed class FL2005UninterruptibleSleepFix : SequentialFixProvider
             return null;
         }
 
+        // The new return leaves while a wait may be pending (an entry queued, a sleep state set): undo it there as
+        // the handler's own cleanup does, or decline when that cleanup cannot be told.
+        if (PendingWaitUndo.Before(statement, model, cancellationToken) is not { } undo)
+        {
+            return null;
+        }
+
         var result = FixSyntax.TypeName(model, statement.SpanStart, "VmFaultResult");
         string text;
         if (equivalenceKey == LockPageOrRetry)
@@ -57,14 +67,10 @@ public sealed class FL2005UninterruptibleSleepFix : SequentialFixProvider
 
             var name = FixSyntax.UniqueLocalName(model, statement, "ret");
             var filemap = FixSyntax.TypeName(model, statement.SpanStart, "Filemap");
-            text = $"var {name} = {filemap}.LockPageOrRetry({access.Expression}, {handler.Vmf});\nif ({name} != {result}.None)\n    return {name};";
-            var statements = ParseAll(text, statement);
-            if (statements is null)
-            {
-                return null;
-            }
-
-            return document.WithSyntaxRoot(root.ReplaceNode(statement, statements));
+            var declaration = FixSyntax.ParseStatementLike($"var {name} = {filemap}.LockPageOrRetry({access.Expression}, {handler.Vmf});", statement)
+                .WithLeadingTrivia(statement.GetLeadingTrivia());
+            var check = FixSyntax.ParseStatementLike($"if ({name} != {result}.None)\n{HandlerReturns.Text(name, undo, "")}", statement);
+            return document.WithSyntaxRoot(root.ReplaceNode(statement, new[] { declaration, check }));
         }
 
         if (equivalenceKey != Killable || KillableName(type.Name, called.Name) is not { } killable)
@@ -73,7 +79,7 @@ public sealed class FL2005UninterruptibleSleepFix : SequentialFixProvider
         }
 
         var call = $"{access.Expression}.{killable}{invocation.ArgumentList}";
-        text = $"if ({call} != 0)\n    return {result}.Sigbus;";
+        text = $"if ({call} != 0)\n{HandlerReturns.Text($"{result}.Sigbus", undo, "")}";
         var replacement = FixSyntax.ParseStatementLike(text, statement).WithLeadingTrivia(statement.GetLeadingTrivia());
         return document.WithSyntaxRoot(root.ReplaceNode(statement, replacement));
     }
@@ -88,13 +94,4 @@ public sealed class FL2005UninterruptibleSleepFix : SequentialFixProvider
         ("Wait", "Event") => "EventKillable",
         _ => null,
     };
-
-    private static IEnumerable<StatementSyntax>? ParseAll(string text, StatementSyntax anchor)
-    {
-        var list = new List<StatementSyntax>();
-        var lines = text.Split('\n');
-        list.Add(FixSyntax.ParseStatementLike(lines[0], anchor).WithLeadingTrivia(anchor.GetLeadingTrivia()));
-        list.Add(FixSyntax.ParseStatementLike(lines[1] + "\n" + lines[2], anchor));
-        return list;
-    }
 }

@@ -24,8 +24,11 @@ namespace FaultLine.CodeFixes.SleepWakeup;
 ///     Sched.Schedule();
 /// }
 /// </code>
-/// What followed (FinishWait, SetCurrentState(Running)) stays after the loop. An interruptible or killable loop
-/// then needs its signal exit (FL3004 and its fix).
+/// What followed (FinishWait, SetCurrentState(Running)) stays after the loop. An Interruptible or Killable loop
+/// also leaves on a pending signal (<c>SignalPending</c> / <c>FatalSignalPending</c>) right before its
+/// <c>Schedule()</c>, undoing the wait as the code after it does and returning -ERESTARTSYS, as FL3004's fix writes
+/// it; when the function returns no errno or that undo cannot be told, the loop is not offered (it would spin once a
+/// signal is pending).
 /// <para>
 /// When the wait is <c>PrepareToWait(wq, entry, TaskState.Uninterruptible)</c>, <c>if (notReady) Schedule();</c>,
 /// <c>FinishWait(wq, entry)</c> and the condition is a simple expression (names, member reads, comparisons,
@@ -85,10 +88,16 @@ public sealed class FL3001ScheduleWithoutRecheckFix : SequentialFixProvider
             return WithWaitEvent(document, root, block, index, test, model, cancellationToken);
         }
 
+        if (SignalExit(set, test, sleep, model, cancellationToken) is not { } exit)
+        {
+            return null;
+        }
+
         var text = "for (;;)\n{\n"
             + SleepFixSyntax.Relative(set, "    ") + "\n"
             + "    if (" + SleepFixSyntax.Negate(test.Condition) + ")\n"
             + "        break;\n"
+            + exit
             + CommentsAbove(test, sleep)
             + SleepFixSyntax.Relative(sleep, "    ") + "\n"
             + "}";
@@ -97,6 +106,53 @@ public sealed class FL3001ScheduleWithoutRecheckFix : SequentialFixProvider
         statements.RemoveAt(index);
         statements[index - 1] = loop;
         return document.WithSyntaxRoot(root.ReplaceNode(block, block.WithStatements(SyntaxFactory.List(statements))));
+    }
+
+    /// <summary>
+    /// The signal exit the loop needs before its <c>Schedule()</c> (rules 40, 45): none for an Uninterruptible sleep
+    /// (empty text); for Interruptible / Killable, <see cref="SleepFixSyntax.LeaveOnSignal"/> undoing what is pending
+    /// as the code after the sleep does (FinishWait, SetCurrentState(Running), RemoveWaitQueue). Null — no loop — when
+    /// the state is not a known constant, the function returns no errno, or the undo cannot be told.
+    /// </summary>
+    private static string? SignalExit(StatementSyntax set, IfStatementSyntax test, StatementSyntax sleep, SemanticModel model, CancellationToken cancellationToken)
+    {
+        if (set is not ExpressionStatementSyntax { Expression: InvocationExpressionSyntax { ArgumentList.Arguments: { Count: > 0 } arguments } }
+            || model.GetConstantValue(arguments[arguments.Count - 1].Expression, cancellationToken) is not { HasValue: true, Value: int state })
+        {
+            return null;
+        }
+
+        bool killable;
+        switch ((TaskStateValue)state)
+        {
+            case TaskStateValue.Uninterruptible:
+                return string.Empty;
+            case TaskStateValue.Interruptible:
+                killable = false;
+                break;
+            case TaskStateValue.Killable:
+                killable = true;
+                break;
+            default:
+                return null;
+        }
+
+        if (!FixSyntax.ReturnsErrno(FixSyntax.ReturnTypeOfEnclosingFunction(test, model, cancellationToken))
+            || PendingWaitUndo.Before(test, model, cancellationToken) is not { Count: > 0 } undo)
+        {
+            return null;
+        }
+
+        var exit = SleepFixSyntax.LeaveOnSignal(killable, undo, model, sleep.SpanStart);
+        return string.Concat(exit.Split('\n').Select(line => "    " + line + "\n"));
+    }
+
+    /// <summary>FaultLine.TaskState's values (Runtime/Flags.cs): the fix reads the state argument as a constant.</summary>
+    private enum TaskStateValue
+    {
+        Interruptible = 0x1,
+        Uninterruptible = 0x2,
+        Killable = 0x100 | Uninterruptible,
     }
 
     /// <summary>

@@ -49,18 +49,9 @@ public sealed class FL3004WaitLoopIgnoresSignalsFix : SequentialFixProvider
         }
 
         var position = invocation.SpanStart;
-        var task = FixSyntax.TypeName(model, position, "KernelTask");
-        var errno = FixSyntax.TypeName(model, position, "Errno");
         var killable = diagnostic.Properties.TryGetValue(Descriptors.Properties.SleepState, out var state) && state == "Killable";
-        var lines = new List<string> { $"if ({task}.Current.{(killable ? "FatalSignalPending" : "SignalPending")})", "{" };
-        foreach (var undo in Undo(loop, model, position, cancellationToken))
-        {
-            lines.Add("    " + undo);
-        }
-
-        lines.Add($"    return -{errno}.ERESTARTSYS;");
-        lines.Add("}");
-        var check = FixSyntax.ParseStatementLike(string.Join("\n", lines), statement);
+        var text = SleepFixSyntax.LeaveOnSignal(killable, Undo(loop, model, position, cancellationToken), model, position);
+        var check = FixSyntax.ParseStatementLike(text, statement);
         return document.WithSyntaxRoot(root.InsertNodesBefore(statement, new[] { check }));
     }
 

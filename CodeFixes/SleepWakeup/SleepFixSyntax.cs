@@ -1,3 +1,4 @@
+using System.Collections.Generic;
 using System.Linq;
 using System.Threading;
 using FaultLine.CodeFixes.Common;
@@ -40,6 +41,27 @@ internal static class SleepFixSyntax
         }
 
         return null;
+    }
+
+    /// <summary>
+    /// The signal exit of a wait loop, as <c>___wait_event</c> writes it: <c>if (KernelTask.Current.SignalPending)
+    /// { undo; return -Errno.ERESTARTSYS; }</c>, with <c>FatalSignalPending</c> for a Killable sleep (rule 42). Text with
+    /// four-space indentation and <c>\n</c>, for <see cref="FixSyntax.ParseStatementLike"/>; the caller checks that the
+    /// function returns an errno.
+    /// </summary>
+    public static string LeaveOnSignal(bool killable, IEnumerable<string> undo, SemanticModel model, int position)
+    {
+        var task = FixSyntax.TypeName(model, position, "KernelTask");
+        var errno = FixSyntax.TypeName(model, position, "Errno");
+        var lines = new List<string> { $"if ({task}.Current.{(killable ? "FatalSignalPending" : "SignalPending")})", "{" };
+        foreach (var statement in undo)
+        {
+            lines.Add("    " + statement);
+        }
+
+        lines.Add($"    return -{errno}.ERESTARTSYS;");
+        lines.Add("}");
+        return string.Join("\n", lines);
     }
 
     /// <summary>The statement that follows <paramref name="statement"/> in its block, or null.</summary>
