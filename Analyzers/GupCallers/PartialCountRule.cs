@@ -99,7 +99,8 @@ internal sealed class PartialCountRule : IGupRule
 
         /// <summary>
         /// The operation that uses the pages through <paramref name="reference"/>, or null when the reference does
-        /// not read them (<c>pages.Length</c>, an assignment target, a new GUP call that refills the array).
+        /// not read them (<c>pages.Length</c>, an assignment target, a new GUP call that refills the array, the
+        /// destination of <c>Array.Copy</c>).
         /// </summary>
         private IOperation? UseOf(IOperation reference, SyntaxNode site, GupResultState state)
         {
@@ -120,6 +121,12 @@ internal sealed class PartialCountRule : IGupRule
                     var symbols = facts.Symbols;
                     if (symbols.GupApiOf(invocation.TargetMethod) is not null)
                     {
+                        return null;
+                    }
+
+                    if (GupResultAnalysis.CopyDestination(invocation) == reference)
+                    {
+                        // Array.Copy(rest, 0, pages, ret, got) writes into the pages; it reads none of them.
                         return null;
                     }
 

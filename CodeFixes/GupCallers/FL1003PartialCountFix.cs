@@ -30,6 +30,8 @@ namespace FaultLine.CodeFixes.GupCallers;
 /// are in the same block, the count and pages are simple expressions, and the function returns <c>int</c> or <c>long</c>.
 /// <see cref="LoopForRest"/>: call again for the pages still missing until all are taken (see
 /// <see cref="LoopForTheRest"/>).
+/// Both fixes also release, on every return they add, what earlier GUP calls of the function still hold there, and
+/// decline when that cannot be told (<see cref="FL1003EarlierPins"/>).
 /// </summary>
 [ExportCodeFixProvider(LanguageNames.CSharp, Name = nameof(FL1003PartialCountFix))]
 [Shared]
@@ -89,24 +91,40 @@ public sealed class FL1003PartialCountFix : SequentialFixProvider
             return null;
         }
 
+        // Pages earlier calls still hold must be released on every return the fix adds; when that cannot be told, decline.
+        if (FL1003EarlierPins.HeldBefore(statement, invocation, pages.ToString(), model, cancellationToken) is not { } held)
+        {
+            return null;
+        }
+
         var pins = properties.TryGetValue(Descriptors.Properties.Pins, out var pinsText) && pinsText == "true";
         var gup = FixSyntax.TypeName(model, statement.SpanStart, "Gup");
         var errno = FixSyntax.TypeName(model, statement.SpanStart, "Errno");
         if (equivalenceKey == LoopForRest)
         {
-            return LoopForTheRest(document, root, statement, invocation, local, returnType, pins, gup, errno, model, cancellationToken);
+            return LoopForTheRest(document, root, statement, invocation, local, returnType, pins, held, gup, errno, model, cancellationToken);
         }
 
-        var release = Release(pages.ToString(), local, pins, gup, FixSyntax.UniqueNestedLocalName(model, use.SpanStart, "i"), "    ");
+        var index = FixSyntax.UniqueNestedLocalName(model, use.SpanStart, "i");
+        var releaseHeld = ReleaseHeld(held, gup, index, "    ");
+        var release = Release(pages.ToString(), local, pins, gup, index, "    ") + releaseHeld;
         var checks = new List<StatementSyntax>();
         if (!HasNegativeExit(block, statement, use, local))
         {
-            checks.Add(FixSyntax.ParseStatementLike($"if ({local} < 0)\n    return {returnedResult};", use));
+            checks.Add(FixSyntax.ParseStatementLike(
+                held.Count == 0
+                    ? $"if ({local} < 0)\n    return {returnedResult};"
+                    : $"if ({local} < 0)\n{{{releaseHeld}\n    return {returnedResult};\n}}",
+                use));
         }
 
         checks.Add(FixSyntax.ParseStatementLike($"if ({local} != {count})\n{{\n{release}\n    return -{errno}.EFAULT;\n}}", use));
         return document.WithSyntaxRoot(root.InsertNodesBefore(use, checks));
     }
+
+    /// <summary>The releases of what earlier calls still hold, each on its own line after a newline.</summary>
+    private static string ReleaseHeld(IReadOnlyList<FL1003EarlierPins.Held> held, string gup, string index, string indent) =>
+        string.Concat(held.Select(h => "\n" + Release(h.Pages, h.Count, h.Pins, gup, index, indent)));
 
     /// <summary>Releases pages[0..count-1]: <c>UnpinUserPages</c> for pins, <c>PutPage</c> one by one for references.</summary>
     private static string Release(string pages, string count, bool pins, string gup, string index, string indent) =>
@@ -123,7 +141,7 @@ public sealed class FL1003PartialCountFix : SequentialFixProvider
     /// </summary>
     private static Document? LoopForTheRest(
         Document document, SyntaxNode root, StatementSyntax statement, InvocationExpressionSyntax invocation, string local,
-        ITypeSymbol returnType, bool pins, string gup, string errno, SemanticModel model, CancellationToken cancellationToken)
+        ITypeSymbol returnType, bool pins, IReadOnlyList<FL1003EarlierPins.Held> held, string gup, string errno, SemanticModel model, CancellationToken cancellationToken)
     {
         var arguments = invocation.ArgumentList.Arguments;
         if (model.GetSymbolInfo(invocation, cancellationToken).Symbol is not IMethodSymbol method
@@ -145,6 +163,7 @@ public sealed class FL1003PartialCountFix : SequentialFixProvider
         var array = model.LookupNamespacesAndTypes(statement.SpanStart, name: "Array").Any(symbol => symbol.ToDisplayString() == "System.Array")
             ? "Array"
             : "System.Array";
+        var index = FixSyntax.UniqueNestedLocalName(model, statement.SpanStart, "i");
         var failure = FixSyntax.ReturnLong(got, returnType);
         if (failure is null)
         {
@@ -169,7 +188,7 @@ public sealed class FL1003PartialCountFix : SequentialFixProvider
             $"    long {got} = {call};",
             $"    if ({got} <= 0)",
             "    {",
-            Release(pages.ToString(), local, pins, gup, FixSyntax.UniqueNestedLocalName(model, statement.SpanStart, "i"), "        "),
+            Release(pages.ToString(), local, pins, gup, index, "        ") + ReleaseHeld(held, gup, index, "        "),
             $"        return {got} < 0 ? {failure} : -{errno}.EFAULT;",
             "    }",
             $"    {array}.Copy({rest}, 0, {pages}, {local}, {got});",

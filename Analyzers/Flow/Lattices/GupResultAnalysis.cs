@@ -38,6 +38,44 @@ internal sealed class GupResultAnalysis : ForwardAnalysis<GupResultState>
 
     public override GupResultState Forget(GupResultState state, ImmutableHashSet<ILocalSymbol> locals) => state.Forget(locals);
 
+    /// <summary>
+    /// The array <paramref name="invocation"/> copies into, when it is <c>System.Array.Copy</c> (or
+    /// <c>ConstrainedCopy</c>) or <c>source.CopyTo(array, index)</c>: a write of that array, not a read of it.
+    /// </summary>
+    public static IOperation? CopyDestination(IInvocationOperation invocation)
+    {
+        var method = invocation.TargetMethod;
+        if (method.ContainingType?.SpecialType != SpecialType.System_Array)
+        {
+            return null;
+        }
+
+        var parameterName = method.Name switch
+        {
+            "Copy" or "ConstrainedCopy" => "destinationArray",
+            "CopyTo" => "array",
+            _ => null,
+        };
+        foreach (var argument in invocation.Arguments)
+        {
+            if (parameterName is not null && argument.Parameter?.Name == parameterName)
+            {
+                return Comparisons.StripConversions(argument.Value);
+            }
+        }
+
+        return null;
+    }
+
+    /// <summary>The array variable <paramref name="operation"/> names (a local, a parameter, a field of this object), or null.</summary>
+    private static ISymbol? ArrayOf(IOperation? operation) => operation switch
+    {
+        ILocalReferenceOperation local => local.Local,
+        IParameterReferenceOperation parameter => parameter.Parameter,
+        IFieldReferenceOperation { Instance: null or IInstanceReferenceOperation } field => field.Field,
+        _ => null,
+    };
+
     /// <summary>The call site whose result <paramref name="operation"/> is, in <paramref name="state"/>.</summary>
     public SyntaxNode? Resolve(IOperation? operation, GupResultState state)
     {
@@ -67,6 +105,11 @@ internal sealed class GupResultAnalysis : ForwardAnalysis<GupResultState>
                 {
                     var facts = new ResultFacts(call.InitialClasses(context.Symbols), tested: false, handled: false, escaped: false, accounted: ResultClasses.None);
                     state = state.WithCall(invocation.Syntax, facts, call.PagesSymbol);
+                }
+                else if (ArrayOf(CopyDestination(invocation)) is { } destination)
+                {
+                    // Array.Copy(rest, 0, pages, ret, got): pages now holds other pages too, so no single call's.
+                    state = state.WithoutOwner(destination);
                 }
 
                 return state;

@@ -337,4 +337,88 @@ public class FL1003PartialCountNotHandledTests
             }
             """);
     }
+
+    [Fact]
+    public async Task Pages_refilled_by_Array_Copy_are_no_longer_the_earlier_calls_pages()
+    {
+        // The shape FL1003.LoopForRest produces after an earlier call on the same array: the loop copies what each call
+        // took into pages, and releases only pages[0..ret-1], which the copies wrote. The first call's page is never
+        // read (its leak is FL1002's and FL4005's business, not a partial count).
+        await Verify.VerifyAnalyzerAsync("""
+            using FaultLine;
+
+            class Driver
+            {
+                long Mixed(MmStruct mm, ulong start, Page[] pages)
+                {
+                    {|FL1002:Gup.GetUserPagesUnlocked(mm, start, 1, FollFlags.Nowait, pages)|};
+                    long ret = 0;
+                    while (ret < pages.Length)
+                    {
+                        var rest = new Page[pages.Length - ret];
+                        long got = Gup.GetUserPagesUnlocked(mm, start + (ulong)ret * Page.Size, pages.Length - ret, FollFlags.Write, rest);
+                        if (got <= 0)
+                        {
+                            for (long i = 0; i < ret; i++)
+                                Gup.PutPage(pages[i]);
+                            return got < 0 ? got : -Errno.EFAULT;
+                        }
+                        System.Array.Copy(rest, 0, pages, ret, got);
+                        ret += got;
+                    }
+                    foreach (var page in pages)
+                        Gup.PutPage(page);
+                    return 0;
+                }
+            }
+            """);
+    }
+
+    [Fact]
+    public async Task Pages_copied_out_with_Array_Copy_are_a_use()
+    {
+        // As the source of Array.Copy the pages are read: all n of them, whatever the count was.
+        await Verify.VerifyAnalyzerAsync("""
+            using FaultLine;
+
+            class Driver
+            {
+                long Snapshot(MmStruct mm, ulong start, long n, Page[] pages, Page[] copy)
+                {
+                    long ret = {|#0:Gup.GetUserPagesUnlocked(mm, start, n, FollFlags.Write, pages)|};
+                    if (ret < 0)
+                        return ret;
+                    {|#1:System.Array.Copy(pages, 0, copy, 0, n)|};
+                    return 0;
+                }
+            }
+            """,
+            Verify.Diagnostic("FL1003").WithLocation(0).WithLocation(1).WithArguments("GetUserPagesUnlocked", "pages"));
+    }
+
+    [Fact]
+    public async Task Pages_read_before_an_Array_Copy_into_them_are_reported()
+    {
+        // The copy ends what is known about the array only from where it runs: the read before it is still a use.
+        await Verify.VerifyAnalyzerAsync("""
+            using FaultLine;
+
+            class Driver
+            {
+                long Refill(MmStruct mm, ulong start, long n, Page[] pages, Page[] spare)
+                {
+                    long ret = {|#0:Gup.GetUserPagesUnlocked(mm, start, n, FollFlags.Write, pages)|};
+                    if (ret < 0)
+                        return ret;
+                    Use({|#1:pages[1]|});
+                    System.Array.Copy(spare, 0, pages, 0, n);
+                    Use(pages[1]);
+                    return 0;
+                }
+
+                static void Use(Page page) { }
+            }
+            """,
+            Verify.Diagnostic("FL1003").WithLocation(0).WithLocation(1).WithArguments("GetUserPagesUnlocked", "pages"));
+    }
 }

@@ -57,57 +57,12 @@ public sealed class FixRobustnessTests
         public override string ToString() => $"{Input.Name} | {DiagnosticId} [{EquivalenceKey}] | {Problem}: {Detail}";
     }
 
-    /// <summary>Who owns the fixes in <see cref="KnownFailures"/>.</summary>
-    private const string FaultHandlersEngineer = "FaultHandlers engineer (CodeFixes/FaultHandlers)";
-    private const string PartialCountEngineer = "FL1003/FL4005/FL3001/FL3002 fix engineer (CodeFixes/GupCallers/FL1003*)";
-    private const string WakeupFixEngineer = "FL1003/FL4005/FL3001/FL3002 fix engineer (CodeFixes/SleepWakeup/FL3001*)";
-
     /// <summary>
-    /// Failures of fixes owned by other engineers (CodeFixes/FaultHandlers; CodeFixes/GupCallers/FL1003*,
-    /// CodeFixes/LocksPins/FL4005*, CodeFixes/SleepWakeup/FL3001* and FL3002*), which this suite's author may not
-    /// edit. Each entry is a real defect, with its repro in the issue 9 report; the owner fixes it and deletes the
-    /// entry. An entry that no longer fails fails the test, so the list only shrinks. Every other failure fails
-    /// outright. Inputs are matched by test file and a line of their text (line numbers move when tests are edited).
+    /// Defects found by this suite whose fix has not landed yet, each with the input, the fix and what goes wrong.
+    /// Empty: every offered fix passes. An entry that no longer fails fails the test, so the list can only shrink;
+    /// every failure not listed fails outright. Inputs are matched by test file and a line of their text.
     /// </summary>
-    public static readonly ImmutableArray<KnownFailure> KnownFailures = ImmutableArray.Create(
-        // Fixing the second of two pins ('more', count rv2) adds "if (rv2 != n) { UnpinUserPages(more, rv2); return
-        // -EFAULT; }": that early return leaks the pins the first call took in 'pages' (FL4005 is right). The fix
-        // should release every pin still held on the new return, or decline.
-        new KnownFailure("GupCallers/Fixes/FL1003PartialCountFixTests.cs", "long A(MmStruct mm, ulong start, long n, Page[] pages, Page[] more)",
-            "FL1003", "FL1003.ReleaseAndFail", Problem.NewFaultLineDiagnostic, PartialCountEngineer),
-        new KnownFailure("GupCallers/Fixes/FL1003PartialCountFixTests.cs", "long A(ulong start, long n, Page[] pages, Page[] more)",
-            "FL1003", "FL1003.ReleaseAndFail", Problem.NewFaultLineDiagnostic, PartialCountEngineer),
-
-        // 'Gup.GetUserPagesFast(start, 1, FollFlags.Nowait, pages);' (result discarded) then the FL1003 call on the
-        // same 'pages': after LoopForRest rewrites the second call into a loop over 'rest' + Array.Copy into
-        // 'pages', FL1003 moves to the first call (the pin in between no longer overwrites 'pages'), so the count
-        // stays 1. Either the fix or PartialCountRule's view of Array.Copy's destination / pages.Length as a use.
-        new KnownFailure("GupCallers/GupCallersGeneralTests.cs", "long Mixed(MmStruct mm, ulong start, Page[] pages)",
-            "FL1003", "FL1003.LoopForRest", Problem.DiagnosticNotRemoved, PartialCountEngineer),
-        new KnownFailure("GupCallers/GupCallersGeneralTests.cs", "long Mixed(MmStruct mm, ulong start, Page[] pages)",
-            "FL1003", "FL1003.LoopForRest", Problem.FixAllDiagnosticNotRemoved, PartialCountEngineer),
-
-        // hugetlb-style handler: Wait.AddWaitQueue + SetCurrentState(Killable), then vmaLock.DownRead() (FL2001,
-        // FL2005). Both fixes add a return (Retry when the trylock fails; Sigbus when DownReadKillable fails) before
-        // Wait.RemoveWaitQueue / SetCurrentState(Running): the entry stays queued and the task Killable on that
-        // return (FL3005 is right). The fixes should undo the wait on their new return, or decline.
-        new KnownFailure("SleepWakeup/SleepWakeupFixTests.cs", "sealed class HugetlbUffdOps : VmOperations",
-            "FL2001", "FL2001.TryLockOrRetry", Problem.NewFaultLineDiagnostic, FaultHandlersEngineer),
-        new KnownFailure("SleepWakeup/SleepWakeupFixTests.cs", "sealed class HugetlbUffdOps : VmOperations",
-            "FL2001", "FL2001.TryLockOrRetry", Problem.FixAllNewFaultLineDiagnostic, FaultHandlersEngineer),
-        new KnownFailure("SleepWakeup/SleepWakeupFixTests.cs", "sealed class HugetlbUffdOps : VmOperations",
-            "FL2005", "FL2005.Killable", Problem.NewFaultLineDiagnostic, FaultHandlersEngineer),
-        new KnownFailure("SleepWakeup/SleepWakeupFixTests.cs", "sealed class HugetlbUffdOps : VmOperations",
-            "FL2005", "FL2005.Killable", Problem.FixAllNewFaultLineDiagnostic, FaultHandlersEngineer),
-
-        // The UffdResolver shape after FL3002's fix: PrepareToWait(..., Killable); if (!daemon.IsResolved(address))
-        // Schedule(); FL3001.Loop makes it for (;;) { PrepareToWait(Killable); if (resolved) break; Schedule(); }
-        // with no fatal-signal test: once SIGKILL is pending the Killable loop spins (FL3004 is right). The loop
-        // should leave on FatalSignalPending (SignalPending for Interruptible), or the fix decline.
-        new KnownFailure("SleepWakeup/SleepWakeupFixTests.cs", "if (!daemon.IsResolved(address))",
-            "FL3001", "FL3001.Loop", Problem.NewFaultLineDiagnostic, WakeupFixEngineer),
-        new KnownFailure("SleepWakeup/SleepWakeupFixTests.cs", "if (!daemon.IsResolved(address))",
-            "FL3001", "FL3001.Loop", Problem.FixAllNewFaultLineDiagnostic, WakeupFixEngineer));
+    public static readonly ImmutableArray<KnownFailure> KnownFailures = ImmutableArray<KnownFailure>.Empty;
 
     /// <summary>A known failure: matched on test file, a line of the input, diagnostic id, equivalence key and problem.</summary>
     public sealed record KnownFailure(string Group, string InputContains, string DiagnosticId, string EquivalenceKey, Problem Problem, string Owner)

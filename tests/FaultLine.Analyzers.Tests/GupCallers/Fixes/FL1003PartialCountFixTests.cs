@@ -1,6 +1,7 @@
 using System.Threading.Tasks;
 using FaultLine.CodeFixes.GupCallers;
 using Xunit;
+using VerifyPins = FaultLine.Analyzers.Tests.Verifiers.AnalyzerVerifier<FaultLine.Analyzers.LocksPins.LocksPinsAnalyzer>;
 using Verify = FaultLine.Analyzers.Tests.Verifiers.CodeFixVerifier<FaultLine.Analyzers.GupCallers.GupCallersAnalyzer, FaultLine.CodeFixes.GupCallers.FL1003PartialCountFix>;
 
 namespace FaultLine.Analyzers.Tests.GupCallers.Fixes;
@@ -694,4 +695,278 @@ public class FL1003PartialCountFixTests
         };
         await test.RunAsync();
     }
+
+    [Fact]
+    public async Task Second_pin_releases_the_first_pins_too_on_both_new_returns()
+    {
+        // Two pins in a row (kernel: the second pin_user_pages of a two-buffer DMA): the first call's rv pages are held
+        // when the second comes up short or fails, so both new returns unpin them as well as the second's prefix.
+        await Verify.VerifyCodeFixAsync(TwoPins, TwoPinsReleased, FL1003PartialCountFix.ReleaseAndFail);
+    }
+
+    [Fact]
+    public async Task Second_pin_releases_the_first_pins_leave_no_pages_behind()
+    {
+        // The fixed code passes FL4005's own reading: no path leaks either array.
+        await VerifyPins.VerifyAnalyzerAsync(TwoPinsReleased);
+    }
+
+    [Fact]
+    public async Task Second_call_puts_the_first_calls_referenced_pages_in_the_loop_for_the_rest()
+    {
+        // The first call took references (GetUserPages*): the loop's failure return puts them page by page.
+        await Verify.VerifyCodeFixAsync("""
+            using FaultLine;
+
+            class Dma
+            {
+                long Two(MmStruct mm, ulong start, long n, Page[] pages, Page[] more)
+                {
+                    long rv = Gup.GetUserPagesUnlocked(mm, start, n, FollFlags.Write, pages);
+                    if (rv < 0)
+                        return rv;
+                    long rv2 = {|FL1003:Gup.PinUserPagesUnlocked(mm, start, n, FollFlags.Write, more)|};
+                    Use(more[1]);
+                    Gup.UnpinUserPages(more, n);
+                    for (long i = 0; i < rv; i++)
+                        Gup.PutPage(pages[i]);
+                    return rv2 > 0 ? 0 : -Errno.EFAULT;
+                }
+
+                static void Use(Page page) { }
+            }
+            """, """
+            using FaultLine;
+
+            class Dma
+            {
+                long Two(MmStruct mm, ulong start, long n, Page[] pages, Page[] more)
+                {
+                    long rv = Gup.GetUserPagesUnlocked(mm, start, n, FollFlags.Write, pages);
+                    if (rv < 0)
+                        return rv;
+                    long rv2 = 0;
+                    while (rv2 < n)
+                    {
+                        var rest = new Page[n - rv2];
+                        long got = Gup.PinUserPagesUnlocked(mm, start + (ulong)rv2 * Page.Size, n - rv2, FollFlags.Write, rest);
+                        if (got <= 0)
+                        {
+                            Gup.UnpinUserPages(more, rv2);
+                            for (long i = 0; i < rv; i++)
+                                Gup.PutPage(pages[i]);
+                            return got < 0 ? got : -Errno.EFAULT;
+                        }
+                        System.Array.Copy(rest, 0, more, rv2, got);
+                        rv2 += got;
+                    }
+                    Use(more[1]);
+                    Gup.UnpinUserPages(more, n);
+                    for (long i = 0; i < rv; i++)
+                        Gup.PutPage(pages[i]);
+                    return rv2 > 0 ? 0 : -Errno.EFAULT;
+                }
+
+                static void Use(Page page) { }
+            }
+            """, FL1003PartialCountFix.LoopForRest);
+    }
+
+    [Fact]
+    public async Task Pages_released_before_the_second_call_are_not_released_again()
+    {
+        // The first call's pages are unpinned by its own count before the second pin: nothing of it is held any more.
+        await Verify.VerifyCodeFixAsync("""
+            using FaultLine;
+
+            class Dma
+            {
+                long Two(MmStruct mm, ulong start, long n, Page[] pages, Page[] more)
+                {
+                    long rv = Gup.PinUserPagesUnlocked(mm, start, n, FollFlags.Write, pages);
+                    Gup.UnpinUserPages(pages, rv);
+                    long rv2 = {|FL1003:Gup.PinUserPagesUnlocked(mm, start, n, FollFlags.Write, more)|};
+                    Gup.UnpinUserPages(more, n);
+                    return rv2 > 0 ? 0 : rv2;
+                }
+            }
+            """, """
+            using FaultLine;
+
+            class Dma
+            {
+                long Two(MmStruct mm, ulong start, long n, Page[] pages, Page[] more)
+                {
+                    long rv = Gup.PinUserPagesUnlocked(mm, start, n, FollFlags.Write, pages);
+                    Gup.UnpinUserPages(pages, rv);
+                    long rv2 = Gup.PinUserPagesUnlocked(mm, start, n, FollFlags.Write, more);
+                    if (rv2 < 0)
+                        return rv2;
+                    if (rv2 != n)
+                    {
+                        Gup.UnpinUserPages(more, rv2);
+                        return -Errno.EFAULT;
+                    }
+                    Gup.UnpinUserPages(more, n);
+                    return rv2 > 0 ? 0 : rv2;
+                }
+            }
+            """, FL1003PartialCountFix.ReleaseAndFail);
+    }
+
+    [Fact]
+    public async Task Earlier_pages_released_in_the_enclosing_case_are_not_released_again()
+    {
+        // The release of the first call's pages comes before the block of the second call in the same switch section:
+        // it runs first, so nothing of the first call is held on the new returns.
+        await Verify.VerifyCodeFixAsync("""
+            using FaultLine;
+
+            class Dma
+            {
+                long Two(MmStruct mm, ulong start, long n, Page[] pages, Page[] more, int mode)
+                {
+                    long rv = Gup.PinUserPagesUnlocked(mm, start, n, FollFlags.Write, pages);
+                    if (rv != n)
+                        return -Errno.EFAULT;
+                    switch (mode)
+                    {
+                        case 1:
+                            Gup.UnpinUserPages(pages, rv);
+                            {
+                                long rv2 = {|FL1003:Gup.PinUserPagesUnlocked(mm, start, n, FollFlags.Write, more)|};
+                                Gup.UnpinUserPages(more, n);
+                                return rv2 > 0 ? 0 : -Errno.EFAULT;
+                            }
+                        default:
+                            Gup.UnpinUserPages(pages, rv);
+                            return 0;
+                    }
+                }
+            }
+            """, """
+            using FaultLine;
+
+            class Dma
+            {
+                long Two(MmStruct mm, ulong start, long n, Page[] pages, Page[] more, int mode)
+                {
+                    long rv = Gup.PinUserPagesUnlocked(mm, start, n, FollFlags.Write, pages);
+                    if (rv != n)
+                        return -Errno.EFAULT;
+                    switch (mode)
+                    {
+                        case 1:
+                            Gup.UnpinUserPages(pages, rv);
+                            {
+                                long rv2 = Gup.PinUserPagesUnlocked(mm, start, n, FollFlags.Write, more);
+                                if (rv2 < 0)
+                                    return rv2;
+                                if (rv2 != n)
+                                {
+                                    Gup.UnpinUserPages(more, rv2);
+                                    return -Errno.EFAULT;
+                                }
+                                Gup.UnpinUserPages(more, n);
+                                return rv2 > 0 ? 0 : -Errno.EFAULT;
+                            }
+                        default:
+                            Gup.UnpinUserPages(pages, rv);
+                            return 0;
+                    }
+                }
+            }
+            """, FL1003PartialCountFix.ReleaseAndFail);
+    }
+
+    [Fact]
+    public async Task Earlier_pages_passed_on_give_no_fix()
+    {
+        // Keep(pages) may store the first call's pages to be released elsewhere, or release them: what the new
+        // returns would have to release cannot be told, so neither fix is offered.
+        const string Source = """
+            using FaultLine;
+
+            class Dma
+            {
+                long Two(MmStruct mm, ulong start, long n, Page[] pages, Page[] more)
+                {
+                    long rv = Gup.PinUserPagesUnlocked(mm, start, n, FollFlags.Write, pages);
+                    if (rv != n)
+                    {
+                        Gup.UnpinUserPages(pages, rv);
+                        return -Errno.EFAULT;
+                    }
+                    Keep(pages);
+                    long rv2 = {|FL1003:Gup.PinUserPagesUnlocked(mm, start, n, FollFlags.Write, more)|};
+                    Gup.UnpinUserPages(more, n);
+                    return rv2 > 0 ? 0 : -Errno.EFAULT;
+                }
+
+                static void Keep(Page[] pages) { }
+            }
+            """;
+        await Verify.VerifyCodeFixAsync(Source, Source);
+    }
+
+    private const string TwoPins = """
+        using FaultLine;
+
+        class Dma
+        {
+            long Two(MmStruct mm, ulong start, long n, Page[] pages, Page[] more)
+            {
+                long rv = Gup.PinUserPagesUnlocked(mm, start, n, FollFlags.Write, pages);
+                if (rv != n)
+                {
+                    if (rv > 0)
+                        Gup.UnpinUserPages(pages, rv);
+                    return -Errno.EFAULT;
+                }
+                long rv2 = {|FL1003:Gup.PinUserPagesUnlocked(mm, start, n, FollFlags.Write, more)|};
+                Use(more[1]);
+                Gup.UnpinUserPages(more, n);
+                Gup.UnpinUserPages(pages, n);
+                return rv2 > 0 ? 0 : -Errno.EFAULT;
+            }
+
+            static void Use(Page page) { }
+        }
+        """;
+
+    private const string TwoPinsReleased = """
+        using FaultLine;
+
+        class Dma
+        {
+            long Two(MmStruct mm, ulong start, long n, Page[] pages, Page[] more)
+            {
+                long rv = Gup.PinUserPagesUnlocked(mm, start, n, FollFlags.Write, pages);
+                if (rv != n)
+                {
+                    if (rv > 0)
+                        Gup.UnpinUserPages(pages, rv);
+                    return -Errno.EFAULT;
+                }
+                long rv2 = Gup.PinUserPagesUnlocked(mm, start, n, FollFlags.Write, more);
+                if (rv2 < 0)
+                {
+                    Gup.UnpinUserPages(pages, rv);
+                    return rv2;
+                }
+                if (rv2 != n)
+                {
+                    Gup.UnpinUserPages(more, rv2);
+                    Gup.UnpinUserPages(pages, rv);
+                    return -Errno.EFAULT;
+                }
+                Use(more[1]);
+                Gup.UnpinUserPages(more, n);
+                Gup.UnpinUserPages(pages, n);
+                return rv2 > 0 ? 0 : -Errno.EFAULT;
+            }
+
+            static void Use(Page page) { }
+        }
+        """;
 }
