@@ -25,7 +25,7 @@ namespace FaultLine.Analyzers.Tests.Robustness;
 /// </list>
 /// and, once per document, provider and equivalence key, Fix All in document scope meets the same three conditions
 /// and, applied a second time to its own result, changes nothing. Analyzer exceptions on any input or result fail too.
-/// Failures are listed by case; <see cref="KnownFailures"/> holds the ones in files this suite's author may not edit.
+/// Failures are listed by case; <see cref="KnownFailures"/> holds defects found but not yet fixed (none today).
 /// </summary>
 public sealed class FixRobustnessTests
 {
