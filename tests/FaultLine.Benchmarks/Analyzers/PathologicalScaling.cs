@@ -30,21 +30,31 @@ internal static class PathologicalScaling
     {
         foreach (var (name, generate, size) in Shapes)
         {
-            var small = AnalyzerTime(generate(size), references, analyzers);
-            var large = AnalyzerTime(generate(2 * size), references, analyzers);
-            var ratio = large / small;
+            var small = AnalyzerTimes(generate(size), references, analyzers);
+            var large = AnalyzerTimes(generate(2 * size), references, analyzers);
+            var ratio = Total(large) / Total(small);
+
+            // The analyzer whose time grows fastest, so that a missed ratio says where to look.
+            var steepest = analyzers
+                .Select(a => (Name: a.GetType().Name, Growth: large[a].TotalMilliseconds / Math.Max(small[a].TotalMilliseconds, 0.01), Large: large[a]))
+                .Where(a => a.Large.TotalMilliseconds >= 1)
+                .OrderByDescending(a => a.Growth)
+                .FirstOrDefault();
             yield return new FaultLine.Benchmarks.Result(
                 $"pathological: {2 * size:N0} / {size:N0} {name}",
-                $"{ratio:0.00} ({small.TotalMilliseconds:0} ms → {large.TotalMilliseconds:0} ms)",
+                $"{ratio:0.00} ({Total(small).TotalMilliseconds:0} ms → {Total(large).TotalMilliseconds:0} ms; steepest {steepest.Name} {steepest.Growth:0.0}×)",
                 $"<= {Bound}",
                 ratio <= Bound);
         }
     }
 
-    /// <summary>Median summed telemetry of three analyses, each on a fresh, already bound compilation.</summary>
-    private static TimeSpan AnalyzerTime(string source, IReadOnlyList<MetadataReference> references, ImmutableArray<DiagnosticAnalyzer> analyzers)
+    private static TimeSpan Total(IReadOnlyDictionary<DiagnosticAnalyzer, TimeSpan> times) =>
+        times.Values.Aggregate(TimeSpan.Zero, (sum, t) => sum + t);
+
+    /// <summary>Each analyzer's telemetry on a fresh, already bound compilation; the run with the median total of three.</summary>
+    private static IReadOnlyDictionary<DiagnosticAnalyzer, TimeSpan> AnalyzerTimes(string source, IReadOnlyList<MetadataReference> references, ImmutableArray<DiagnosticAnalyzer> analyzers)
     {
-        var samples = new List<TimeSpan>();
+        var samples = new List<Dictionary<DiagnosticAnalyzer, TimeSpan>>();
         for (var i = 0; i < 4; i++)
         {
             var compilation = CSharpCompilation.Create("Pathological",
@@ -55,14 +65,14 @@ internal static class PathologicalScaling
             var withAnalyzers = compilation.WithAnalyzers(analyzers, new CompilationWithAnalyzersOptions(
                 new AnalyzerOptions(ImmutableArray<AdditionalText>.Empty), null, concurrentAnalysis: false, logAnalyzerExecutionTime: true));
             withAnalyzers.GetAnalyzerDiagnosticsAsync().GetAwaiter().GetResult();
-            var total = analyzers.Aggregate(TimeSpan.Zero, (sum, a) => sum + withAnalyzers.GetAnalyzerTelemetryInfoAsync(a, CancellationToken.None).GetAwaiter().GetResult().ExecutionTime);
+            var times = analyzers.ToDictionary(a => a, a => withAnalyzers.GetAnalyzerTelemetryInfoAsync(a, CancellationToken.None).GetAwaiter().GetResult().ExecutionTime);
             if (i > 0)
             {
-                samples.Add(total);
+                samples.Add(times);
             }
         }
 
-        samples.Sort();
+        samples.Sort((a, b) => Total(a).CompareTo(Total(b)));
         return samples[samples.Count / 2];
     }
 }
