@@ -6,7 +6,9 @@ namespace FaultLine.Benchmarks;
 /// <summary>
 /// FaultLine's benchmarks: `dotnet run -c Release --project tests/FaultLine.Benchmarks -- [all|analyzers|runtime]`.
 /// Prints the machine, the date and a Markdown table for docs/performance.md. Never run in CI as a
-/// timed test: targets are ratios within one run, reported here.
+/// timed test: targets are ratios within one run, reported here. Tuning aids, not part of the table:
+/// <c>analyzers-profile</c> (where analyzer time goes), <c>analyzers-n</c> (CPU and allocations of one
+/// analyzer pass, for A/B runs), <c>analyzers-hot [rounds]</c> (a loop for a sampling profiler).
 /// </summary>
 public static class Program
 {
