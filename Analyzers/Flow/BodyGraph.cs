@@ -21,7 +21,8 @@ namespace FaultLine.Analyzers.Flow;
 /// </remarks>
 internal sealed class BodyGraph
 {
-    private static readonly ConditionalWeakTable<IOperation, ControlFlowGraph> Graphs = new();
+    /// <summary>Per bound root: its graph, or null when it has errors or is not a body (decided once for all families).</summary>
+    private static readonly ConditionalWeakTable<IOperation, Built> Graphs = new();
 
     private BodyGraph(IOperation root, ControlFlowGraph graph, SemanticModel model)
     {
@@ -44,24 +45,28 @@ internal sealed class BodyGraph
     public static BodyGraph? Create(SyntaxNode codeBlock, ISymbol owner, SemanticModel model, CancellationToken cancellationToken)
     {
         var root = Bind(codeBlock, owner, model, cancellationToken);
-        if (root is null || Summaries.MethodSummaries.HasErrors(root))
+        if (root is null)
         {
             return null;
         }
 
-        if (!Graphs.TryGetValue(root, out var graph))
+        if (!Graphs.TryGetValue(root, out var built))
         {
-            graph = Build(root, cancellationToken);
-            if (graph is null)
-            {
-                return null;
-            }
+            // The error walk and the graph are the same for every family, so they are done once per body.
+            var graph = Summaries.MethodSummaries.HasErrors(root) ? null : Build(root, cancellationToken);
 
-            // Two families racing here may both build; the first graph stored is the one every family uses.
-            graph = Graphs.GetValue(root, _ => graph);
+            // Two families racing here may both build; the first entry stored is the one every family uses.
+            built = Graphs.GetValue(root, _ => new Built(graph));
         }
 
-        return new BodyGraph(root, graph, model);
+        return built.Graph is null ? null : new BodyGraph(root, built.Graph, model);
+    }
+
+    private sealed class Built
+    {
+        public Built(ControlFlowGraph? graph) => Graph = graph;
+
+        public ControlFlowGraph? Graph { get; }
     }
 
     private static IOperation? Bind(SyntaxNode codeBlock, ISymbol owner, SemanticModel model, CancellationToken cancellationToken)
